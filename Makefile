@@ -1,0 +1,119 @@
+# crtoken: see README.md.
+#
+#   make            ./crtoken, static (musl + BearSSL + jsmn), stripped
+#   make test       C unit tests and the end-to-end suite
+#   make demo       a real exchange against the local IAM stand-in
+#   make size       bytes of ./crtoken
+#   make install    into $(DESTDIR)$(PREFIX)
+#   make CERTS=certs/digicert.list    embed only these roots
+#
+# What is missing (musl-tools, libjsmn-dev, ca-certificates, BearSSL's
+# source package) is installed or fetched by deps.sh on Debian.
+
+VERSION = 0.1.0
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+CC = musl-gcc
+CFLAGS = -std=c11 -Os -Wall -Wextra -ffunction-sections -fdata-sections \
+    -fno-asynchronous-unwind-tables -fno-unwind-tables
+CPPFLAGS = -D_DEFAULT_SOURCE
+LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none -s
+# PEM files, directories of *.crt/*.pem, or *.list files naming PEM files
+CERTS = /usr/share/ca-certificates/mozilla
+BUILD = build
+PYTHON = python3
+
+BEARSSL = $(BUILD)/bearssl
+BRLIB = $(BEARSSL)/build/libbearssl.a
+BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
+    -fno-asynchronous-unwind-tables -fno-unwind-tables
+INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
+
+OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o \
+      $(BUILD)/net.o $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/file.o \
+      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o
+UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o
+HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h
+
+all: crtoken
+
+crtoken: $(OBJ) $(BRLIB)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(BRLIB)
+
+$(BUILD)/.deps:
+	@sh deps.sh build
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/include/jsmn.h: $(BUILD)/.deps
+	mkdir -p $(BUILD)/include
+	cp /usr/include/jsmn.h $@
+
+$(BRLIB): $(BUILD)/.deps
+	sh deps.sh bearssl $(BEARSSL)
+	$(MAKE) -s -C $(BEARSSL) CC=$(CC) LD=$(CC) LDDLL=$(CC) \
+	    CFLAGS='$(BRCFLAGS)' lib
+
+$(BUILD)/%.o: %.c $(HDR) $(BUILD)/include/jsmn.h $(BRLIB)
+	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -DVERSION='"$(VERSION)"' \
+	    -DBEARSSL_VERSION="\"$$(cat $(BEARSSL)/DEBIAN_VERSION)\"" -c -o $@ $<
+
+# The embedded roots: rebuilt when CERTS names other files.
+$(BUILD)/certs.id: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CERTS)' | cmp -s - $@ || echo '$(CERTS)' > $@
+
+$(BUILD)/mkroots: certs/mkroots.c anchors.c anchors.h $(BRLIB)
+	$(CC) $(CPPFLAGS) $(INC) -std=c11 -O2 -static -o $@ certs/mkroots.c anchors.c $(BRLIB)
+
+$(BUILD)/roots.c: $(BUILD)/mkroots $(BUILD)/certs.id
+	@files=$$(for c in $(CERTS); do \
+	    case $$c in \
+	    *.list) sed 's/#.*//' "$$c" ;; \
+	    *) if [ -d "$$c" ]; then ls "$$c"/*.crt "$$c"/*.pem 2>/dev/null; \
+	       else echo "$$c"; fi ;; \
+	    esac; done | LC_ALL=C sort -u); \
+	[ -n "$$files" ] || { echo "no root certificates in CERTS=$(CERTS)" >&2; exit 1; }; \
+	$(BUILD)/mkroots $$files > $@.tmp && mv $@.tmp $@
+	@sed -n '1s/.*: \([0-9]*\) trust anchors.*/embedding \1 roots/p' $@
+
+$(BUILD)/roots.o: $(BUILD)/roots.c anchors.h $(BRLIB)
+	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/roots.c
+
+# ---- tests ----
+
+$(BUILD)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
+	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
+
+test: crtoken $(BUILD)/unit
+	@sh deps.sh test
+	$(BUILD)/unit
+	$(PYTHON) test/e2e.py ./crtoken
+
+demo: crtoken
+	@sh deps.sh test
+	sh test/demo.sh ./crtoken
+
+size: crtoken
+	@wc -c < crtoken
+
+install: crtoken
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	cp crtoken $(DESTDIR)$(BINDIR)/crtoken
+	chmod 755 $(DESTDIR)$(BINDIR)/crtoken
+	cp crtoken.1 $(DESTDIR)$(MANDIR)/crtoken.1
+	chmod 644 $(DESTDIR)$(MANDIR)/crtoken.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/crtoken $(DESTDIR)$(MANDIR)/crtoken.1
+
+clean:
+	rm -f crtoken $(BUILD)/*.o $(BUILD)/roots.c $(BUILD)/mkroots $(BUILD)/unit \
+	    $(BUILD)/certs.id
+
+# also forget the fetched BearSSL and the installed-packages mark
+distclean:
+	rm -rf $(BUILD)
+
+FORCE:
+.PHONY: all test demo size install uninstall clean distclean FORCE

@@ -1,0 +1,31 @@
+/*
+ * anchors.h: the trust anchors crtoken verifies IAM's certificate against.
+ *
+ * The embedded set is generated at build time from the PEM roots named by
+ * CERTS (by default every root of Debian's ca-certificates, the Mozilla
+ * set) into build/roots.c by certs/mkroots. --cacert FILE replaces it at
+ * run time with the certificates of a PEM bundle.
+ */
+#ifndef ANCHORS_H
+#define ANCHORS_H
+
+#include <bearssl.h>
+
+extern const br_x509_trust_anchor roots[];
+extern const size_t roots_n;
+
+#define ANCHORS_MAX 4096	/* certificates taken from one PEM bundle */
+
+/*
+ * anchors_pem(): turn every "CERTIFICATE" in the PEM text pem[0..len) into a
+ * trust anchor (CA flag when the certificate says it is a CA), allocated
+ * (anchors_free() releases them). Returns the number found (0 when none), or -1 with
+ * *why set (malformed PEM, undecodable certificate, out of memory, over
+ * ANCHORS_MAX).
+ */
+long anchors_pem(const char *pem, size_t len, br_x509_trust_anchor **out,
+    const char **why);
+
+void anchors_free(br_x509_trust_anchor *tas, size_t n);
+
+#endif

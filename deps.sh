@@ -1,0 +1,75 @@
+#!/bin/sh
+# deps.sh: make sure what the build and the tests need is on this machine.
+#
+#   deps.sh build           musl-gcc, jsmn.h, the CA roots, xz
+#   deps.sh test            the above, plus openssl and python3 for the stand-in
+#   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
+#
+# On Debian, as root, missing packages are installed with apt-get. Anywhere else
+# it stops with a message naming what is missing. The BearSSL source is fetched
+# with apt-get through a private, throw-away source list (nothing in /etc is
+# changed): apt verifies the tarball against Debian's signed index.
+set -eu
+
+die() { echo "deps.sh: $*" >&2; exit 1; }
+
+need_pkgs() {	# need_pkgs "check-command package" ...
+	missing=
+	for pair in "$@"; do
+		check=${pair% *}; pkg=${pair##* }
+		case $check in
+		/*) [ -e "$check" ] || missing="$missing $pkg" ;;
+		*) command -v "$check" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "deps.sh: installing:$missing" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 ||
+		{ apt-get update -q >&2 || true
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2; } ||
+			die "could not install:$missing"
+	else
+		die "missing:$missing (install these Debian packages, or run the build as root on Debian)"
+	fi
+}
+
+build_pkgs() {
+	need_pkgs "musl-gcc musl-tools" "/usr/include/jsmn.h libjsmn-dev" \
+		"/usr/share/ca-certificates/mozilla ca-certificates" "xz xz-utils"
+}
+
+bearssl() {
+	dir=$1
+	[ -f "$dir/src/ssl/ssl_engine.c" ] && return 0
+	command -v apt-get >/dev/null 2>&1 || die "apt-get not found: unpack Debian's bearssl source package into $dir"
+	[ -r /etc/apt/sources.list.d/debian.sources ] ||
+		die "no /etc/apt/sources.list.d/debian.sources: unpack Debian's bearssl source package into $dir"
+	mkdir -p "$(dirname "$dir")"
+	work=$(cd "$(dirname "$dir")" && pwd)/apt
+	rm -rf "$work"
+	mkdir -p "$work/lists/partial" "$work/parts" "$work/src"
+	: > "$work/none.list"
+	sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$work/parts/src.sources"
+	set -- -q -o Dir::Etc::SourceList="$work/none.list" -o "Dir::Etc::SourceParts=$work/parts" \
+		-o "Dir::State::Lists=$work/lists" -o APT::Sandbox::User=root
+	echo "deps.sh: fetching Debian's bearssl source package" >&2
+	apt-get "$@" update >&2 || die "apt-get update (deb-src) failed"
+	(cd "$work/src" && apt-get "$@" source --download-only bearssl >&2) ||
+		die "apt-get source bearssl failed"
+	orig=$(ls "$work"/src/bearssl_*.orig.tar.* | head -n 1)
+	[ -f "$orig" ] || die "no bearssl orig tarball in $work/src"
+	mkdir -p "$dir.tmp"
+	tar -xf "$orig" -C "$dir.tmp" --strip-components=1 --no-same-owner
+	# the Debian revision, for --version
+	ls "$work"/src/bearssl_*.dsc | sed 's/.*bearssl_//; s/\.dsc$//' > "$dir.tmp/DEBIAN_VERSION"
+	mv "$dir.tmp" "$dir"
+	rm -rf "$work"
+}
+
+case ${1:-} in
+build) build_pkgs ;;
+test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" ;;
+bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
+*) die "usage: deps.sh build|test|bearssl DIR" ;;
+esac

@@ -1,0 +1,313 @@
+/* see iam.h */
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "iam.h"
+#include "json.h"
+#include "jwt.h"
+#include "net.h"
+#include "tls.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+
+#define FORM_MAX (CR_TOKEN_MAX + 16384)	/* the CR token and the rest, encoded */
+
+static char body[FORM_MAX];
+static char head[URL_PATH_MAX + URL_HOST_MAX + 512];
+static char chunk[4096];
+static struct http_resp resp;
+static struct json js;
+static char claims[8192];
+
+void
+iam_wipe(void)
+{
+	explicit_bzero(body, sizeof body);
+	explicit_bzero(chunk, sizeof chunk);
+	explicit_bzero(&resp, sizeof resp);
+	explicit_bzero(claims, sizeof claims);
+}
+
+/*
+ * Copy a server-supplied string for a message: control bytes become spaces,
+ * at most cap - 1 bytes, and never an incomplete UTF-8 sequence at the end.
+ */
+static void
+clean(char *dst, size_t cap, const char *s)
+{
+	size_t i, k, want;
+	unsigned char c;
+
+	for (i = 0; s[i] && i + 1 < cap; i++)
+		dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+	for (k = i; k > 0 && i - k < 4 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80; k--)
+		;
+	if (k > 0 && (c = (unsigned char)dst[k - 1]) >= 0xc0) {
+		want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (i - (k - 1) < want)
+			i = k - 1;
+	}
+	dst[i] = '\0';
+}
+
+/* A string member of object obj, cleaned for a message; "" when absent or not a string. */
+static void
+member(int obj, const char *key, char *dst, size_t cap)
+{
+	char raw[400];
+	long n = json_string(&js, json_get(&js, obj, key), raw, sizeof raw);
+
+	if (n < 0 && n != JSON_TOOLONG)
+		raw[0] = '\0';
+	clean(dst, cap - 3, raw);
+	if (n == JSON_TOOLONG || strlen(raw) > strlen(dst))
+		memcpy(dst + strlen(dst), "...", 4);
+}
+
+static int
+bearer_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || (c != 0 && strchr("-._~+/", c) != NULL);
+}
+
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+static int
+b64token(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && bearer_char((unsigned char)s[i]))
+		i++;
+	if (i == 0)
+		return -1;
+	while (i < n && s[i] == '=')
+		i++;
+	return i == n ? 0 : -1;
+}
+
+/* The "sub" claim of the CR token, for hints; "" when unreadable. */
+static void
+cr_sub(const char *cr, size_t crlen, char *dst, size_t cap)
+{
+	static struct json cj;
+	char raw[256];
+
+	dst[0] = '\0';
+	if (cr == NULL || jwt_claims(cr, crlen, claims, sizeof claims, &cj) < 0)
+		return;
+	if (json_string(&cj, json_get(&cj, 0, "sub"), raw, sizeof raw) > 0)
+		clean(dst, cap, raw);
+}
+
+static int
+success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
+{
+	const char *why;
+	long len;
+	int t;
+
+	if (json_parse(&js, body, n, &why) < 0)
+		return fail(f, XC_RESPONSE, "invalid response: the body is not a "
+		    "JSON object (%s)", why);
+	t = json_get(&js, 0, "access_token");
+	if (t == JSON_ABSENT)
+		return fail(f, XC_RESPONSE, "invalid response: no access_token in "
+		    "IAM's answer");
+	if (t == JSON_DUPLICATE)
+		return fail(f, XC_RESPONSE, "invalid response: access_token appears "
+		    "twice");
+	len = json_string(&js, t, tok->access, sizeof tok->access);
+	if (len == JSON_TOOLONG)
+		return fail(f, XC_RESPONSE, "invalid response: access_token over "
+		    "the cap (%d bytes)", IAM_TOKEN_MAX - 1);
+	if (len < 0)
+		return fail(f, XC_RESPONSE, "invalid response: access_token is not "
+		    "a string");
+	tok->len = (size_t)len;
+	msg_secret(tok->access, tok->len);
+	if (b64token(tok->access, tok->len) < 0)
+		return fail(f, XC_RESPONSE, "invalid response: access_token is "
+		    "empty or has characters a bearer token cannot have");
+	fmt(tok->type, sizeof tok->type, "Bearer");
+	t = json_get(&js, 0, "token_type");
+	if (t >= 0) {
+		char type[sizeof tok->type];
+
+		if (json_string(&js, t, type, sizeof type) <= 0 ||
+		    b64token(type, strlen(type)) < 0)
+			return fail(f, XC_RESPONSE, "invalid response: bad token_type");
+		memcpy(tok->type, type, sizeof type);
+	}
+	tok->expires_in = tok->expiration = -1;
+	if ((t = json_get(&js, 0, "expires_in")) >= 0 &&
+	    (json_int(&js, t, &tok->expires_in) < 0 || tok->expires_in < 0))
+		return fail(f, XC_RESPONSE, "invalid response: expires_in is not "
+		    "a whole number of seconds");
+	if ((t = json_get(&js, 0, "expiration")) >= 0 &&
+	    (json_int(&js, t, &tok->expiration) < 0 || tok->expiration < 0))
+		return fail(f, XC_RESPONSE, "invalid response: expiration is not "
+		    "a time in epoch seconds");
+	if (tok->expiration < 0) {
+		struct json cj;
+		long long exp;
+
+		if (tok->expires_in >= 0)
+			tok->expiration = (long long)time(NULL) + tok->expires_in;
+		else if (jwt_claims(tok->access, tok->len, claims, sizeof claims, &cj) == 0 &&
+		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0)
+			tok->expiration = exp;
+		else
+			tok->expiration = 0;
+		explicit_bzero(claims, sizeof claims);
+	}
+	if (tok->expires_in < 0) {
+		long long left = tok->expiration - (long long)time(NULL);
+		tok->expires_in = tok->expiration > 0 && left > 0 ? left : 0;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *code, *hint;
+} hints[] = {
+	{ "BXNIM0398E", "the trusted profile's trust does not match this cluster, "
+	    "namespace or service account: check the profile's compute-resource "
+	    "link (cluster CRN, namespace, service account) against the token" },
+	{ "BXNIM0407E", "IAM could not validate the CR token: use a projected "
+	    "service-account token with audience iam and expirationSeconds <= 3600 "
+	    "from a cluster IAM knows" },
+	{ "BXNIM0415E", "IAM found no such credential: check the profile id, name or CRN" },
+	{ "BXNIM0109E", "a required form field is missing or invalid: "
+	    "check the profile options" },
+};
+
+int
+iam_response(int status, const char *ctype, const char *b, size_t n,
+    const char *cr, size_t crlen, struct iam_token *tok, struct fail *f)
+{
+	char code[64], detail[320], reqid[96], sub[160], *t;
+	const char *what, *why, *hint = "";
+	int cls, ctx;
+	size_t i;
+
+	if (status >= 200 && status < 300)
+		return success(b, n, tok, f);
+	if (status < 400)
+		return fail(f, XC_RESPONSE, "invalid response: unexpected HTTP %d "
+		    "from IAM (a redirect? check --url)", status);
+	if (status == 429) {
+		cls = XC_RATE;
+		what = "IAM rate limit";
+	} else if (status < 500) {
+		cls = XC_IAM;
+		what = "IAM rejected the request";
+	} else {
+		cls = XC_SERVER;
+		what = "IAM server error";
+	}
+	if (json_parse(&js, b, n, &why) < 0) {
+		char ct[64];
+
+		clean(ct, sizeof ct, ctype[0] ? ctype : "no Content-Type");
+		return fail(f, cls, "%s: HTTP %d with a %lu-byte body that is not "
+		    "IAM's JSON (%s)%s", what, status, (unsigned long)n, ct,
+		    status == 404 ? "; check --url" : "");
+	}
+	member(0, "errorCode", code, sizeof code);
+	member(0, "errorDetails", detail, sizeof detail);
+	if (detail[0] == '\0')
+		member(0, "errorMessage", detail, sizeof detail);
+	reqid[0] = '\0';
+	if ((ctx = json_get(&js, 0, "context")) >= 0)
+		member(ctx, "requestId", reqid, sizeof reqid);
+	for (i = 0; i < sizeof hints / sizeof hints[0]; i++)
+		if (strcmp(code, hints[i].code) == 0)
+			hint = hints[i].hint;
+	if (*hint == '\0' && (status == 401 || status == 403))
+		hint = "IAM did not accept the CR token or the profile: use a "
+		    "projected token with audience iam and expirationSeconds <= 3600";
+	if (*hint == '\0' && status == 404)
+		hint = "check --url";
+	if (*hint == '\0' && cls == XC_RATE)
+		hint = "wait before calling again, and cache tokens for their lifetime";
+	fail(f, cls, "%s: HTTP %d%s%s%s%s%s%s%s", what, status,
+	    code[0] ? " " : "", code, detail[0] ? ": " : "", detail,
+	    reqid[0] ? " (requestId " : "", reqid, reqid[0] ? ")" : "");
+	t = f->text + strlen(f->text);
+	if (*hint)
+		fmt(t, sizeof f->text - (size_t)(t - f->text), "; hint: %s", hint);
+	if (strcmp(code, "BXNIM0398E") == 0) {
+		cr_sub(cr, crlen, sub, sizeof sub);
+		t = f->text + strlen(f->text);
+		if (sub[0])
+			fmt(t, sizeof f->text - (size_t)(t - f->text),
+			    " (this token's sub is %s)", sub);
+	}
+	return cls;
+}
+
+int
+iam_exchange(const struct iam_req *rq, struct iam_token *tok,
+    long long deadline, struct fail *f)
+{
+	struct buf form = { body, 0, sizeof body, 0 };
+	const struct url *u = rq->url;
+	size_t hlen;
+	long n;
+	int fd, r, st;
+
+	form_add(&form, "grant_type", "urn:ibm:params:oauth:grant-type:cr-token", 40);
+	form_add(&form, "cr_token", rq->cr, rq->crlen);
+	if (rq->profile_id)
+		form_add(&form, "profile_id", rq->profile_id, strlen(rq->profile_id));
+	if (rq->profile_name)
+		form_add(&form, "profile_name", rq->profile_name, strlen(rq->profile_name));
+	if (rq->profile_crn)
+		form_add(&form, "profile_crn", rq->profile_crn, strlen(rq->profile_crn));
+	if (rq->scope)
+		form_add(&form, "scope", rq->scope, strlen(rq->scope));
+	if (form.over)
+		return fail(f, XC_USAGE, "request: form over %lu bytes",
+		    (unsigned long)sizeof body);
+	if ((hlen = http_head(head, sizeof head, u, form.len, VERSION)) == 0)
+		return fail(f, XC_INTERNAL, "request: head does not fit");
+
+	if ((fd = net_connect(u->host, u->port, deadline, f)) < 0)
+		return f->code;
+	r = tls_start(fd, u->host, deadline, f);
+	if (r == 0) {
+		note("POST https://%s:%s%s (%lu-byte form)", u->host, u->port,
+		    u->path, (unsigned long)form.len);
+		r = tls_send(head, hlen, deadline, f);
+	}
+	if (r == 0)
+		r = tls_send(body, form.len, deadline, f);
+	explicit_bzero(body, form.len);
+	http_init(&resp);
+	st = HTTP_MORE;
+	while (r == 0 && st == HTTP_MORE) {
+		n = tls_recv(chunk, sizeof chunk, deadline, f);
+		if (n < 0)
+			r = f->code;
+		else if (n == 0)
+			st = http_eof(&resp);
+		else
+			st = http_feed(&resp, chunk, (size_t)n);
+	}
+	tls_end();
+	explicit_bzero(chunk, sizeof chunk);
+	if (r == 0 && st == HTTP_BAD)
+		r = fail(f, XC_RESPONSE, "invalid response: %s", resp.why);
+	if (r == 0) {
+		note("HTTP %d, %lu-byte body (%s)", resp.status,
+		    (unsigned long)resp.blen, resp.ctype[0] ? resp.ctype : "no type");
+		r = iam_response(resp.status, resp.ctype, resp.body, resp.blen,
+		    rq->cr, rq->crlen, tok, f);
+	}
+	explicit_bzero(resp.body, resp.blen);
+	return r;
+}

@@ -1,0 +1,59 @@
+/*
+ * iam.h: the trusted-profile token exchange, once.
+ *
+ *   POST <url>  grant_type=urn:ibm:params:oauth:grant-type:cr-token
+ *               &cr_token=...&profile_id=...&profile_name=...&profile_crn=...
+ *               [&scope=...]
+ *
+ * and what IAM answers: an access token, or an error explained in one line.
+ */
+#ifndef IAM_H
+#define IAM_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "msg.h"
+
+#define IAM_TOKEN_MAX 16384	/* cap on the access token IAM returns */
+#define CR_TOKEN_MAX 65536	/* cap on the CR token file (before trimming) */
+
+struct iam_req {
+	const struct url *url;
+	const char *profile_id, *profile_name, *profile_crn;	/* NULL when not sent */
+	const char *scope;		/* NULL when not sent */
+	const char *cr;			/* the CR token, trimmed and checked */
+	size_t crlen;
+};
+
+struct iam_token {
+	char access[IAM_TOKEN_MAX];	/* NUL-terminated; a secret */
+	size_t len;
+	char type[32];			/* token_type, "Bearer" by default */
+	long long expires_in;		/* seconds */
+	long long expiration;		/* epoch seconds */
+};
+
+/*
+ * iam_exchange(): one exchange, all of it before deadline (clock_ms()).
+ * Returns 0 with tok filled, or the exit class with f filled. Every
+ * buffer that held a token is wiped before it returns.
+ */
+int iam_exchange(const struct iam_req *rq, struct iam_token *tok,
+    long long deadline, struct fail *f);
+
+/*
+ * iam_response(): interpret a complete HTTP response (status, Content-Type
+ * and body) as IAM's answer. Returns 0 with tok filled, or the class
+ * (XC_IAM, XC_RATE, XC_SERVER, XC_RESPONSE) with f explaining it.
+ * cr (may be NULL) is the CR token, whose claims may make a hint.
+ */
+int iam_response(int status, const char *ctype, const char *body, size_t n,
+    const char *cr, size_t crlen, struct iam_token *tok, struct fail *f);
+
+/*
+ * iam_wipe(): wipe the static request and response buffers.
+ */
+void iam_wipe(void);
+
+#endif

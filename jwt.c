@@ -1,0 +1,84 @@
+/* see jwt.h */
+#include <string.h>
+
+#include "jwt.h"
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int
+jwt_shape(const char *s, size_t n)
+{
+	size_t i, part = 0, plen = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (plen == 0 || plen % 4 == 1)
+				return -1;	/* empty, or not a base64 length */
+			part++;
+			plen = 0;
+			continue;
+		}
+		if (b64val((unsigned char)s[i]) < 0)
+			return -1;
+		plen++;
+	}
+	return part == 3 ? 0 : -1;
+}
+
+long
+b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t i, len = 0;
+	unsigned long acc = 0;
+	int bits = 0, v;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (len >= cap)
+				return -1;
+			dst[len++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* leftover bits must be zero (canonical encoding) */
+	if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
+		return -1;
+	return (long)len;
+}
+
+int
+jwt_claims(const char *s, size_t n, char *buf, size_t cap, struct json *j)
+{
+	const char *p, *q;
+	const char *why;
+	long len;
+
+	if (jwt_shape(s, n) < 0)
+		return -1;
+	p = memchr(s, '.', n) + 1;
+	q = memchr(p, '.', n - (size_t)(p - s));
+	len = b64url_decode((unsigned char *)buf, cap, p, (size_t)(q - p));
+	if (len < 0)
+		return -1;
+	return json_parse(j, buf, (size_t)len, &why);
+}

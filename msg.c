@@ -1,0 +1,235 @@
+/* see msg.h */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+int msg_verbose;
+
+#define SECRETS_MAX 8
+static struct { const char *p; size_t n; } secrets[SECRETS_MAX];
+static size_t nsecrets;
+
+static const char REDACTED[] = "[redacted]";
+
+size_t
+vfmt(char *dst, size_t cap, const char *f, va_list ap)
+{
+	size_t len = 0;
+	char num[24];
+
+#define PUT(c) do { if (len + 1 < cap) dst[len] = (c); len++; } while (0)
+	for (; *f; f++) {
+		const char *s;
+		size_t n;
+		unsigned long long u;
+		int neg, lng, base;
+
+		if (*f != '%') {
+			PUT(*f);
+			continue;
+		}
+		f++;
+		s = NULL;
+		n = (size_t)-1;
+		if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+			int w = va_arg(ap, int);
+			n = w < 0 ? 0 : (size_t)w;
+			f += 2;
+		}
+		lng = 0;
+		while (*f == 'l') {
+			lng++;
+			f++;
+		}
+		neg = 0;
+		base = 10;
+		switch (*f) {
+		case 's':
+			s = va_arg(ap, const char *);
+			if (s == NULL)
+				s = "(null)";
+			for (; n > 0 && *s; n--, s++)
+				PUT(*s);
+			continue;
+		case 'c':
+			PUT((char)va_arg(ap, int));
+			continue;
+		case '%':
+			PUT('%');
+			continue;
+		case 'd': {
+			long long v = lng == 0 ? va_arg(ap, int) :
+			    lng == 1 ? va_arg(ap, long) : va_arg(ap, long long);
+			neg = v < 0;
+			u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+			break;
+		}
+		case 'x':
+			base = 16;
+			/* fall through */
+		case 'u':
+			u = lng == 0 ? va_arg(ap, unsigned) :
+			    lng == 1 ? va_arg(ap, unsigned long) :
+			    va_arg(ap, unsigned long long);
+			break;
+		default:	/* unknown conversion: a bug; show it */
+			PUT('%');
+			if (*f == '\0')
+				goto end;
+			PUT(*f);
+			continue;
+		}
+		n = sizeof num;
+		do {
+			num[--n] = "0123456789abcdef"[u % (unsigned)base];
+			u /= (unsigned)base;
+		} while (u > 0);
+		if (neg)
+			PUT('-');
+		for (; n < sizeof num; n++)
+			PUT(num[n]);
+	}
+end:
+	if (cap > 0)
+		dst[len < cap ? len : cap - 1] = '\0';
+#undef PUT
+	return len;
+}
+
+size_t
+fmt(char *dst, size_t cap, const char *f, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, f);
+	n = vfmt(dst, cap, f, ap);
+	va_end(ap);
+	return n;
+}
+
+int
+fail(struct fail *fl, int code, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vfmt(fl->text, sizeof fl->text, f, ap);
+	va_end(ap);
+	fl->code = code;
+	fl->io = 0;
+	return code;
+}
+
+void
+msg_secret(const void *p, size_t n)
+{
+	if (n > 0 && nsecrets < SECRETS_MAX) {
+		secrets[nsecrets].p = p;
+		secrets[nsecrets].n = n;
+		nsecrets++;
+	}
+}
+
+void
+msg_forget(void)
+{
+	nsecrets = 0;
+}
+
+static int
+b64url(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* Length of a JWT-shaped run at s ("eyJ" then base64url and dots, two dots at least), or 0. */
+static size_t
+jwtlen(const char *s)
+{
+	size_t n, dots = 0;
+
+	if (strncmp(s, "eyJ", 3) != 0)
+		return 0;
+	for (n = 3; b64url((unsigned char)s[n]) || s[n] == '.'; n++)
+		dots += s[n] == '.';
+	return dots >= 2 ? n : 0;
+}
+
+size_t
+msg_redact(char *dst, size_t cap, const char *s)
+{
+	size_t i, j, k, n, len = strlen(s);
+
+	if (cap == 0)
+		return 0;
+	for (i = j = 0; i < len && j + 1 < cap; ) {
+		n = jwtlen(s + i);
+		for (k = 0; n == 0 && k < nsecrets; k++)
+			if (secrets[k].n <= len - i &&
+			    memcmp(s + i, secrets[k].p, secrets[k].n) == 0)
+				n = secrets[k].n;
+		if (n == 0) {
+			dst[j++] = s[i++];
+			continue;
+		}
+		i += n;
+		for (k = 0; REDACTED[k] && j + 1 < cap; k++)
+			dst[j++] = REDACTED[k];
+	}
+	dst[j] = '\0';
+	return j;
+}
+
+int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+emit(const char *text)
+{
+	char raw[MSG_MAX + 32], line[MSG_MAX + 32];
+	size_t n;
+
+	fmt(raw, sizeof raw, "crtoken: %s", text);
+	n = msg_redact(line, sizeof line - 1, raw);
+	line[n++] = '\n';
+	(void)write_all(2, line, n);
+}
+
+void
+msg_line(const char *text)
+{
+	emit(text);
+}
+
+void
+note(const char *f, ...)
+{
+	char text[MSG_MAX];
+	va_list ap;
+
+	if (!msg_verbose)
+		return;
+	va_start(ap, f);
+	vfmt(text, sizeof text, f, ap);
+	va_end(ap);
+	emit(text);
+}

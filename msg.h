@@ -1,0 +1,86 @@
+/*
+ * msg.h: how crtoken talks: exit classes, the error idiom, verbose notes,
+ * and a small formatter (no stdio in the binary).
+ *
+ * Every failure is one value of struct fail: an exit class and one line of
+ * text, "<what failed>: <why>[; hint]", which tool.c prints behind
+ * "crtoken: ". Lower layers fill a struct fail and return its class; only
+ * tool.c decides to exit.
+ *
+ * Secrets: msg_secret() registers a buffer (the CR token, the access token)
+ * whose bytes must never be printed; every line that leaves through
+ * msg_line() and note() has each registered secret, and anything shaped like
+ * a JWT, replaced by "[redacted]".
+ */
+#ifndef MSG_H
+#define MSG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Exit classes: the contract (README, --help and crtoken.1 show this table). */
+enum {
+	XC_OK = 0,
+	XC_INTERNAL = 1,	/* a bug, out of memory */
+	XC_USAGE = 2,	/* bad flag or environment, no profile, bad URL, --cacert, --mode */
+	XC_TOKENFILE = 3,	/* CR token file missing, unreadable, empty, too large, malformed */
+	XC_DNS = 4,	/* name resolution failed */
+	XC_CONNECT = 5,	/* connection refused, unreachable, reset before TLS */
+	XC_PROXY = 6,	/* proxy failed (reserved) */
+	XC_TLS = 7,	/* TLS handshake failed */
+	XC_CERT = 8,	/* server certificate rejected */
+	XC_TIMEOUT = 9,	/* deadline passed */
+	XC_IAM = 10,	/* HTTP 4xx other than 429 */
+	XC_RATE = 11,	/* HTTP 429 */
+	XC_SERVER = 12,	/* HTTP 5xx */
+	XC_RESPONSE = 13,	/* malformed HTTP or JSON, no access_token, over a cap */
+	XC_OUTPUT = 14	/* could not write the output */
+};
+
+#define MSG_MAX 1024
+
+struct fail {
+	int code;		/* an XC_* class, XC_OK when nothing failed */
+	int io;			/* 1 when caused by an I/O error rather than a peer's verdict */
+	char text[MSG_MAX];	/* "<what>: <why>", no "crtoken: ", no newline */
+};
+
+/*
+ * fail(): format the message into f->text, set f->code = code, f->io = 0,
+ * return code. Formats are the subset that fmt() knows.
+ */
+int fail(struct fail *f, int code, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * fmt(): snprintf for %s %.*s %c %d %u %ld %lu %lld %llu %x %%, nothing else
+ * (no widths, no floats). Always NUL-terminates when cap > 0. Returns the
+ * length the whole output needed, so "fmt(...) >= cap" means truncated.
+ */
+size_t fmt(char *dst, size_t cap, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+size_t vfmt(char *dst, size_t cap, const char *format, va_list ap);
+
+/* Register a secret that must never be printed; msg_forget() drops them all. */
+void msg_secret(const void *p, size_t n);
+void msg_forget(void);
+
+/*
+ * msg_line(): write "crtoken: <text>\n" to fd 2, redacted, in one write().
+ * note(): when msg_verbose is set, the same for a "-v" progress line.
+ */
+extern int msg_verbose;
+void msg_line(const char *text);
+void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered
+ * secret and each JWT-shaped run ("eyJ..." with two dots) replaced by
+ * "[redacted]". Returns the length written.
+ */
+size_t msg_redact(char *dst, size_t cap, const char *s);
+
+/* Write all of p to fd, retrying on EINTR and short writes: 0, or -1 with errno. */
+int write_all(int fd, const void *p, size_t n);
+
+#endif

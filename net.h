@@ -1,0 +1,34 @@
+/*
+ * net.h: names, sockets and deadlines.
+ *
+ * Deadlines are absolute times on the monotonic clock, in milliseconds
+ * (clock_ms()). Every wait in crtoken is a poll() bounded by one.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include "msg.h"
+
+long long clock_ms(void);
+
+/* Milliseconds left until deadline, 0 when passed, capped to fit an int. */
+int ms_left(long long deadline);
+
+/*
+ * net_connect(): resolve host (getaddrinfo: /etc/hosts, then DNS per
+ * /etc/resolv.conf) and try each address in order until one connects.
+ * Returns a non-blocking, close-on-exec socket, or -1 with f filled:
+ * XC_DNS (no such name, no answer), XC_CONNECT (refused, unreachable; the
+ * last address's error) or XC_TIMEOUT (deadline passed while connecting).
+ */
+int net_connect(const char *host, const char *port, long long deadline,
+    struct fail *f);
+
+/*
+ * net_wait(): poll fd for events (POLLIN or POLLOUT) until deadline.
+ * Returns 1 when ready (or in error: the next read/write tells), 0 when
+ * the deadline passed.
+ */
+int net_wait(int fd, short events, long long deadline);
+
+#endif

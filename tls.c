@@ -1,0 +1,415 @@
+/* see tls.h */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "anchors.h"
+#include "net.h"
+#include "tls.h"
+
+static br_ssl_client_context sc;
+static br_x509_minimal_context xc;
+static unsigned char iobuf[BR_SSL_BUFSIZE_MONO];
+static int sock = -1;
+static int handshaken;
+static const char *peer;	/* the server name, for messages */
+
+static const br_x509_trust_anchor *tas = roots;
+static size_t ntas;		/* 0: the embedded roots */
+static br_x509_trust_anchor *own;	/* from --cacert */
+
+static const uint16_t suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+};
+
+static const char *const suite_names[] = {
+	"ECDHE-ECDSA-CHACHA20-POLY1305",
+	"ECDHE-RSA-CHACHA20-POLY1305",
+	"ECDHE-ECDSA-AES128-GCM-SHA256",
+	"ECDHE-RSA-AES128-GCM-SHA256",
+	"ECDHE-ECDSA-AES256-GCM-SHA384",
+	"ECDHE-RSA-AES256-GCM-SHA384",
+};
+
+static const struct {
+	short err;
+	const char *name, *meaning;
+} errs[] = {
+	{ BR_ERR_BAD_PARAM, "BR_ERR_BAD_PARAM", "bad parameter" },
+	{ BR_ERR_BAD_STATE, "BR_ERR_BAD_STATE", "bad engine state" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "BR_ERR_UNSUPPORTED_VERSION",
+	    "the server does not speak TLS 1.2" },
+	{ BR_ERR_BAD_VERSION, "BR_ERR_BAD_VERSION", "record version mismatch" },
+	{ BR_ERR_BAD_LENGTH, "BR_ERR_BAD_LENGTH", "bad record length" },
+	{ BR_ERR_TOO_LARGE, "BR_ERR_TOO_LARGE", "record too large" },
+	{ BR_ERR_BAD_MAC, "BR_ERR_BAD_MAC", "record failed authentication" },
+	{ BR_ERR_NO_RANDOM, "BR_ERR_NO_RANDOM", "no entropy" },
+	{ BR_ERR_UNKNOWN_TYPE, "BR_ERR_UNKNOWN_TYPE", "unknown record type" },
+	{ BR_ERR_UNEXPECTED, "BR_ERR_UNEXPECTED", "unexpected message" },
+	{ BR_ERR_BAD_CCS, "BR_ERR_BAD_CCS", "bad ChangeCipherSpec" },
+	{ BR_ERR_BAD_ALERT, "BR_ERR_BAD_ALERT", "bad alert message" },
+	{ BR_ERR_BAD_HANDSHAKE, "BR_ERR_BAD_HANDSHAKE",
+	    "malformed handshake message (is this a TLS server?)" },
+	{ BR_ERR_OVERSIZED_ID, "BR_ERR_OVERSIZED_ID", "oversized session id" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "BR_ERR_BAD_CIPHER_SUITE",
+	    "the server chose a cipher suite we did not offer" },
+	{ BR_ERR_BAD_COMPRESSION, "BR_ERR_BAD_COMPRESSION", "bad compression" },
+	{ BR_ERR_BAD_FRAGLEN, "BR_ERR_BAD_FRAGLEN", "bad fragment length" },
+	{ BR_ERR_BAD_SECRENEG, "BR_ERR_BAD_SECRENEG", "bad secure renegotiation" },
+	{ BR_ERR_EXTRA_EXTENSION, "BR_ERR_EXTRA_EXTENSION",
+	    "unexpected extension from the server" },
+	{ BR_ERR_BAD_SNI, "BR_ERR_BAD_SNI", "bad server name" },
+	{ BR_ERR_BAD_HELLO_DONE, "BR_ERR_BAD_HELLO_DONE", "bad ServerHelloDone" },
+	{ BR_ERR_LIMIT_EXCEEDED, "BR_ERR_LIMIT_EXCEEDED", "an engine limit was exceeded" },
+	{ BR_ERR_BAD_FINISHED, "BR_ERR_BAD_FINISHED", "bad Finished message" },
+	{ BR_ERR_RESUME_MISMATCH, "BR_ERR_RESUME_MISMATCH", "session resumption mismatch" },
+	{ BR_ERR_INVALID_ALGORITHM, "BR_ERR_INVALID_ALGORITHM",
+	    "unsupported signature or key exchange algorithm" },
+	{ BR_ERR_BAD_SIGNATURE, "BR_ERR_BAD_SIGNATURE", "bad ServerKeyExchange signature" },
+	{ BR_ERR_WRONG_KEY_USAGE, "BR_ERR_WRONG_KEY_USAGE",
+	    "the server key's usage forbids this cipher suite" },
+	{ BR_ERR_IO, "BR_ERR_IO", "I/O error" },
+	{ BR_ERR_X509_INVALID_VALUE, "BR_ERR_X509_INVALID_VALUE", "invalid value in the certificate" },
+	{ BR_ERR_X509_TRUNCATED, "BR_ERR_X509_TRUNCATED", "truncated certificate" },
+	{ BR_ERR_X509_EMPTY_CHAIN, "BR_ERR_X509_EMPTY_CHAIN", "the server sent no certificate" },
+	{ BR_ERR_X509_INNER_TRUNC, "BR_ERR_X509_INNER_TRUNC", "malformed certificate" },
+	{ BR_ERR_X509_BAD_TAG_CLASS, "BR_ERR_X509_BAD_TAG_CLASS", "malformed certificate" },
+	{ BR_ERR_X509_BAD_TAG_VALUE, "BR_ERR_X509_BAD_TAG_VALUE", "malformed certificate" },
+	{ BR_ERR_X509_INDEFINITE_LENGTH, "BR_ERR_X509_INDEFINITE_LENGTH", "malformed certificate" },
+	{ BR_ERR_X509_EXTRA_ELEMENT, "BR_ERR_X509_EXTRA_ELEMENT", "malformed certificate" },
+	{ BR_ERR_X509_UNEXPECTED, "BR_ERR_X509_UNEXPECTED", "malformed certificate" },
+	{ BR_ERR_X509_NOT_CONSTRUCTED, "BR_ERR_X509_NOT_CONSTRUCTED", "malformed certificate" },
+	{ BR_ERR_X509_NOT_PRIMITIVE, "BR_ERR_X509_NOT_PRIMITIVE", "malformed certificate" },
+	{ BR_ERR_X509_PARTIAL_BYTE, "BR_ERR_X509_PARTIAL_BYTE", "malformed certificate" },
+	{ BR_ERR_X509_BAD_BOOLEAN, "BR_ERR_X509_BAD_BOOLEAN", "malformed certificate" },
+	{ BR_ERR_X509_OVERFLOW, "BR_ERR_X509_OVERFLOW", "malformed certificate" },
+	{ BR_ERR_X509_BAD_DN, "BR_ERR_X509_BAD_DN", "malformed distinguished name" },
+	{ BR_ERR_X509_BAD_TIME, "BR_ERR_X509_BAD_TIME", "malformed validity date" },
+	{ BR_ERR_X509_UNSUPPORTED, "BR_ERR_X509_UNSUPPORTED",
+	    "unsupported certificate feature or algorithm" },
+	{ BR_ERR_X509_LIMIT_EXCEEDED, "BR_ERR_X509_LIMIT_EXCEEDED",
+	    "certificate over a decoder limit" },
+	{ BR_ERR_X509_WRONG_KEY_TYPE, "BR_ERR_X509_WRONG_KEY_TYPE",
+	    "the key type does not match the cipher suite" },
+	{ BR_ERR_X509_BAD_SIGNATURE, "BR_ERR_X509_BAD_SIGNATURE",
+	    "a certificate's signature does not verify" },
+	{ BR_ERR_X509_TIME_UNKNOWN, "BR_ERR_X509_TIME_UNKNOWN", "the current time is unknown" },
+	{ BR_ERR_X509_EXPIRED, "BR_ERR_X509_EXPIRED",
+	    "a certificate in the chain is expired or not yet valid (check the clock)" },
+	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH", "the chain is out of order" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME",
+	    "the certificate is not for this host name" },
+	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION",
+	    "unsupported critical extension" },
+	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA", "an intermediate is not a CA" },
+	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "BR_ERR_X509_FORBIDDEN_KEY_USAGE",
+	    "the key usage forbids TLS server use" },
+	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "BR_ERR_X509_WEAK_PUBLIC_KEY", "public key too small" },
+	{ BR_ERR_X509_NOT_TRUSTED, "BR_ERR_X509_NOT_TRUSTED",
+	    "the chain does not end at a trusted root" },
+};
+
+static const struct {
+	unsigned char alert;
+	const char *name;
+} alerts[] = {
+	{ 10, "unexpected_message" }, { 20, "bad_record_mac" },
+	{ 40, "handshake_failure" }, { 42, "bad_certificate" },
+	{ 47, "illegal_parameter" }, { 48, "unknown_ca" },
+	{ 50, "decode_error" }, { 51, "decrypt_error" },
+	{ 70, "protocol_version" }, { 71, "insufficient_security" },
+	{ 80, "internal_error" }, { 90, "user_canceled" },
+	{ 109, "missing_extension" }, { 110, "unsupported_extension" },
+	{ 112, "unrecognized_name" }, { 120, "no_application_protocol" },
+};
+
+const char *
+tls_errname(int err, const char **meaning)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof errs / sizeof errs[0]; i++)
+		if (errs[i].err == err) {
+			*meaning = errs[i].meaning;
+			return errs[i].name;
+		}
+	*meaning = "unknown error";
+	return "BR_ERR_?";
+}
+
+size_t
+tls_roots(void)
+{
+	return roots_n;
+}
+
+int
+tls_cafile(const char *name, const char *pem, size_t len, struct fail *f)
+{
+	const char *why;
+	long n;
+
+	if ((n = anchors_pem(pem, len, &own, &why)) < 0)
+		return fail(f, XC_USAGE, "--cacert %s: %s", name, why);
+	if (n == 0)
+		return fail(f, XC_USAGE, "--cacert %s: no certificate in it "
+		    "(expected PEM \"BEGIN CERTIFICATE\" blocks)", name);
+	tas = own;
+	ntas = (size_t)n;
+	note("trusting the %ld certificates of %s instead of the embedded roots",
+	    n, name);
+	return 0;
+}
+
+const char *
+tls_suite(void)
+{
+	br_ssl_session_parameters sp;
+	size_t i;
+
+	br_ssl_engine_get_session_parameters(&sc.eng, &sp);
+	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		if (suites[i] == sp.cipher_suite)
+			return suite_names[i];
+	return "?";
+}
+
+/* The engine closed: classify its error (or a clean close: 0). */
+static int
+closed(struct fail *f)
+{
+	int err = br_ssl_engine_last_error(&sc.eng);
+	const char *name, *meaning;
+
+	if (err == BR_ERR_OK)
+		return 0;
+	if ((err & 0x300) != 0 && (err & 0xff) < 256) {
+		size_t i;
+		const char *an = "alert";
+		int a = err & 0xff;
+
+		for (i = 0; i < sizeof alerts / sizeof alerts[0]; i++)
+			if (alerts[i].alert == a)
+				an = alerts[i].name;
+		if (err & BR_ERR_RECV_FATAL_ALERT)
+			return fail(f, XC_TLS, "TLS handshake with %s: the server "
+			    "sent fatal alert %d (%s)%s", peer, a, an,
+			    a == 40 || a == 70 ? "; it shares no TLS 1.2 ECDHE "
+			    "cipher suite with crtoken" : "");
+		return fail(f, XC_TLS, "TLS handshake with %s: crtoken sent "
+		    "fatal alert %d (%s)", peer, a, an);
+	}
+	name = tls_errname(err, &meaning);
+	if (err > BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+		fail(f, XC_CERT, "server certificate of %s rejected: %s: %s",
+		    peer, name, meaning);
+		if (err == BR_ERR_X509_NOT_TRUSTED)
+			fmt(f->text + strlen(f->text), sizeof f->text - strlen(f->text),
+			    "; if a proxy or a private CA signs it, pass its root "
+			    "with --cacert");
+		return XC_CERT;
+	}
+	return fail(f, XC_TLS, "TLS %s %s: %s: %s",
+	    handshaken ? "connection to" : "handshake with", peer, name, meaning);
+}
+
+static int
+io_fail(struct fail *f, const char *what, int err)
+{
+	fail(f, XC_TLS, "TLS %s %s: %s%s", handshaken ? "connection to" :
+	    "handshake with", peer, what, err ? strerror(err) : "");
+	f->io = 1;
+	return XC_TLS;
+}
+
+static int
+timeout(struct fail *f)
+{
+	return fail(f, XC_TIMEOUT, "%s %s: deadline passed",
+	    handshaken ? "waiting for the response from" : "TLS handshake with",
+	    peer);
+}
+
+/*
+ * Run the engine until its state has one of the target bits. Returns 0,
+ * 1 on a clean or plain close of the stream, else the class.
+ */
+static int
+run(unsigned target, long long deadline, struct fail *f)
+{
+	for (;;) {
+		unsigned st = br_ssl_engine_current_state(&sc.eng);
+		unsigned char *buf;
+		size_t len;
+		ssize_t n;
+
+		if (st & BR_SSL_CLOSED) {
+			int c = closed(f);
+			return c ? c : 1;
+		}
+		if (st & BR_SSL_SENDREC) {
+			buf = br_ssl_engine_sendrec_buf(&sc.eng, &len);
+			n = write(sock, buf, len);
+			if (n > 0) {
+				br_ssl_engine_sendrec_ack(&sc.eng, (size_t)n);
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EAGAIN)
+				return io_fail(f, "", errno);
+			if (!net_wait(sock, POLLOUT, deadline))
+				return timeout(f);
+			continue;
+		}
+		if (st & target)
+			return 0;
+		if (st & BR_SSL_RECVAPP)	/* cannot happen half-duplex */
+			return fail(f, XC_INTERNAL, "TLS engine: unread data "
+			    "while sending");
+		if (st & BR_SSL_RECVREC) {
+			buf = br_ssl_engine_recvrec_buf(&sc.eng, &len);
+			n = read(sock, buf, len);
+			if (n > 0) {
+				br_ssl_engine_recvrec_ack(&sc.eng, (size_t)n);
+				continue;
+			}
+			if (n == 0) {
+				if (handshaken)
+					return 1;	/* closed without close_notify */
+				return io_fail(f, "the server closed the connection "
+				    "mid-handshake", 0);
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return io_fail(f, "", errno);
+			if (!net_wait(sock, POLLIN, deadline))
+				return timeout(f);
+			continue;
+		}
+		br_ssl_engine_flush(&sc.eng, 0);
+	}
+}
+
+int
+tls_start(int fd, const char *host, long long deadline, struct fail *f)
+{
+	static const br_hash_class *const hashes[] = {
+		&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable
+	};
+	br_rsa_pkcs1_vrfy rsa = br_rsa_pkcs1_vrfy_get_default();
+	br_ssl_engine_context *eng = &sc.eng;
+	unsigned char seed[32];
+	size_t i;
+	int r;
+
+	sock = fd;
+	peer = host;
+	handshaken = 0;
+	br_ssl_client_zero(&sc);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	br_x509_minimal_init(&xc, &br_sha256_vtable, tas, ntas ? ntas : roots_n);
+	for (i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
+		int id = (int)(hashes[i]->desc >> BR_HASHDESC_ID_OFF & BR_HASHDESC_ID_MASK);
+
+		br_ssl_engine_set_hash(eng, id, hashes[i]);
+		br_x509_minimal_set_hash(&xc, id, hashes[i]);
+	}
+	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_ec(eng, &br_ec_all_m31);
+	br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i31_vrfy_asn1);
+	br_ssl_engine_set_rsavrfy(eng, rsa);
+	br_x509_minimal_set_rsa(&xc, rsa);
+	br_x509_minimal_set_ecdsa(&xc, &br_ec_all_m31, &br_ecdsa_i31_vrfy_asn1);
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
+	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
+	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
+	    &br_sslrec_out_chapol_vtable);
+	br_ssl_engine_set_x509(eng, &xc.vtable);
+	br_ssl_engine_set_buffer(eng, iobuf, sizeof iobuf, 0);
+	if (getentropy(seed, sizeof seed) != 0)
+		return fail(f, XC_INTERNAL, "TLS: no entropy from getentropy(): %s",
+		    strerror(errno));
+	br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
+	explicit_bzero(seed, sizeof seed);
+	if (!br_ssl_client_reset(&sc, host, 0))
+		return closed(f) ? f->code : fail(f, XC_INTERNAL, "TLS: reset failed");
+	note("TLS handshake with %s (SNI and certificate name check on)", host);
+	r = run(BR_SSL_SENDAPP, deadline, f);
+	if (r == 1)
+		return io_fail(f, "the server closed the connection mid-handshake", 0);
+	if (r != 0)
+		return r;
+	handshaken = 1;
+	note("TLS 1.2 established: %s", tls_suite());
+	return 0;
+}
+
+int
+tls_send(const void *p, size_t n, long long deadline, struct fail *f)
+{
+	const unsigned char *c = p;
+	int r;
+
+	while (n > 0) {
+		unsigned char *buf;
+		size_t len;
+
+		if ((r = run(BR_SSL_SENDAPP, deadline, f)) != 0)
+			return r == 1 ? io_fail(f, "the server closed the "
+			    "connection while we were sending", 0) : r;
+		buf = br_ssl_engine_sendapp_buf(&sc.eng, &len);
+		if (len > n)
+			len = n;
+		memcpy(buf, c, len);
+		br_ssl_engine_sendapp_ack(&sc.eng, len);
+		c += len;
+		n -= len;
+	}
+	br_ssl_engine_flush(&sc.eng, 0);
+	/* push the records out: run until the engine wants nothing but input */
+	r = run(BR_SSL_RECVAPP | BR_SSL_RECVREC, deadline, f);
+	return r == 1 ? io_fail(f, "the server closed the connection while "
+	    "we were sending", 0) : r;
+}
+
+long
+tls_recv(void *p, size_t cap, long long deadline, struct fail *f)
+{
+	unsigned char *buf;
+	size_t len;
+	int r;
+
+	if ((r = run(BR_SSL_RECVAPP, deadline, f)) != 0)
+		return r == 1 ? 0 : -1;
+	buf = br_ssl_engine_recvapp_buf(&sc.eng, &len);
+	if (len > cap)
+		len = cap;
+	memcpy(p, buf, len);
+	br_ssl_engine_recvapp_ack(&sc.eng, len);
+	return (long)len;
+}
+
+void
+tls_end(void)
+{
+	if (sock >= 0)
+		close(sock);
+	sock = -1;
+	explicit_bzero(&sc, sizeof sc);
+	explicit_bzero(iobuf, sizeof iobuf);
+}

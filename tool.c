@@ -1,0 +1,544 @@
+/*
+ * crtoken: exchange a Kubernetes projected service-account token for an
+ * IBM Cloud IAM access token (trusted profile, cr-token grant).
+ *
+ * tool.c is the command line: options and their environment fallbacks,
+ * the exit codes, the output formats. See crtoken.1 and README.md.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "http.h"
+#include "iam.h"
+#include "jwt.h"
+#include "msg.h"
+#include "net.h"
+#include "tls.h"
+
+#ifndef VERSION
+#define VERSION "0"
+#endif
+#ifndef BEARSSL_VERSION
+#define BEARSSL_VERSION "?"
+#endif
+
+#define DEFAULT_URL "https://iam.cloud.ibm.com"
+#define VALUE_MAX 1024		/* cap on a profile or scope value */
+
+static const char *const default_token_files[] = {
+	"/var/run/secrets/tokens/vault-token",
+	"/var/run/secrets/tokens/sa-token",
+	"/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token",
+};
+
+static const char usage_text[] =
+"usage: crtoken [options]          exchange once; print the access token\n"
+"\n"
+"Exchange this pod's projected service-account token (the CR token) for an\n"
+"IBM Cloud IAM access token through a trusted profile.\n"
+"\n"
+"options (environment fallback in brackets; a flag beats the environment):\n"
+"  --profile-id ID        trusted profile id [IAM_PROFILE_ID]\n"
+"  --profile-name NAME    trusted profile name [IAM_PROFILE_NAME]\n"
+"  --profile-crn CRN      trusted profile CRN [IAM_PROFILE_CRN]\n"
+"  --profile X            id if X starts with Profile-, CRN if crn:, else a\n"
+"                         name [IBMCLOUD_CR_PROFILE]; at least one profile\n"
+"                         option is required; all given are sent\n"
+"  --token-file PATH      the CR token [CR_TOKEN_FILENAME]; default: the first\n"
+"                         readable of /var/run/secrets/tokens/vault-token,\n"
+"                         /var/run/secrets/tokens/sa-token and\n"
+"                         /var/run/secrets/codeengine.cloud.ibm.com/\n"
+"                         compute-resource-token/token\n"
+"  --url URL              IAM endpoint, https:// only [IAM_URL];\n"
+"                         default " DEFAULT_URL "\n"
+"  --scope S              send scope=S\n"
+"  --cacert FILE          trust the PEM certificates in FILE instead of the\n"
+"                         embedded roots [SSL_CERT_FILE]\n"
+"  --timeout SECONDS      deadline for the whole run (default 30)\n"
+"  -o, --output FILE      write atomically to FILE instead of stdout\n"
+"  --mode OCTAL           mode of FILE (default 0600)\n"
+"  -f, --format FMT       token (default), json, header or env\n"
+"  -v, --verbose          say what is happening on stderr (tokens redacted)\n"
+"  -q, --quiet            no error line on failure\n"
+"  -h, --help             this help\n"
+"  --version              versions and the number of embedded roots\n"
+"\n"
+"exit codes:\n"
+"   0  success\n"
+"   1  internal error (a bug, out of memory)\n"
+"   2  usage or configuration error (bad flag/env, no profile, bad URL, bad\n"
+"      --cacert, bad mode)\n"
+"   3  CR token file missing, unreadable, empty, too large or malformed\n"
+"   4  name resolution failed\n"
+"   5  connection failed (refused, unreachable, reset before TLS)\n"
+"   6  proxy failed\n"
+"   7  TLS handshake failed (protocol/version, cipher, alert, closed\n"
+"      mid-handshake)\n"
+"   8  server certificate rejected (untrusted, expired, wrong name)\n"
+"   9  deadline passed (--timeout)\n"
+"  10  IAM rejected the request: HTTP 4xx other than 429\n"
+"  11  IAM rate limit: HTTP 429\n"
+"  12  IAM server error: HTTP 5xx\n"
+"  13  invalid response: malformed HTTP or JSON, missing access_token, over\n"
+"      the size caps\n"
+"  14  could not write the output (file, directory, stdout)\n";
+
+enum { FMT_TOKEN, FMT_JSON, FMT_HEADER, FMT_ENV };
+
+static struct {
+	const char *profile_id, *profile_name, *profile_crn, *profile;
+	const char *token_file, *url, *scope, *cacert, *timeout;
+	const char *output, *mode, *format;
+	int quiet;
+} opt;
+
+static struct fail fl;
+static char crbuf[CR_TOKEN_MAX + 1];
+static struct iam_token tok;
+static char out[IAM_TOKEN_MAX + 512];
+static long timeout_s = 30;
+
+static void
+wipe(void)
+{
+	explicit_bzero(crbuf, sizeof crbuf);
+	explicit_bzero(&tok, sizeof tok);
+	explicit_bzero(out, sizeof out);
+	iam_wipe();
+	tls_end();
+	msg_forget();
+}
+
+static _Noreturn void
+finish(int code)
+{
+	wipe();
+	if (code != 0 && !opt.quiet && fl.text[0])
+		msg_line(fl.text);
+	exit(code);
+}
+
+static _Noreturn void
+usage_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static _Noreturn void
+usage_error(const char *f, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, f);
+	n = vfmt(fl.text, sizeof fl.text, f, ap);
+	va_end(ap);
+	if (n < sizeof fl.text)
+		fmt(fl.text + n, sizeof fl.text - n, " (see crtoken --help)");
+	finish(XC_USAGE);
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char m1[] = "crtoken: deadline passed: no result within --timeout ";
+	char num[24];
+	size_t n = sizeof num;
+	long v = timeout_s;
+
+	(void)sig;
+	file_abort();
+	if (!opt.quiet) {
+		num[--n] = '\n';
+		num[--n] = 's';
+		do {
+			num[--n] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v > 0 && n > 0);
+		(void)write_all(2, m1, sizeof m1 - 1);
+		(void)write_all(2, num + n, sizeof num - n);
+	}
+	explicit_bzero(crbuf, sizeof crbuf);
+	explicit_bzero(&tok, sizeof tok);
+	_exit(XC_TIMEOUT);
+}
+
+/* "30", "2.5", "0.25": milliseconds (at most three decimals), or -1. */
+static long long
+timeout_ms(const char *s)
+{
+	static const int scale[] = { 1000, 100, 10, 1 };
+	long long ms = 0;
+	int dec = -1;		/* digits after the point; -1 before it */
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '.' && dec < 0) {
+			dec = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || dec >= 3 || ms > 1000000000LL)
+			return -1;
+		ms = ms * 10 + (*p - '0');
+		if (dec >= 0)
+			dec++;
+	}
+	if (p == s || dec == 0)
+		return -1;
+	return ms * scale[dec < 0 ? 0 : dec];
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* A profile or scope value: non-empty, printable, capped. */
+static void
+check_value(const char *what, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0)
+		usage_error("%s: empty value", what);
+	if (n > VALUE_MAX)
+		usage_error("%s: longer than %d bytes", what, VALUE_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			usage_error("%s: control character in value", what);
+}
+
+/* Merge one profile value into the slot for its kind. */
+static void
+profile_slot(const char **slot, const char *v, const char *what)
+{
+	check_value(what, v);
+	if (*slot != NULL && strcmp(*slot, v) != 0)
+		usage_error("%s: conflicts with another profile option of the same "
+		    "kind ('%s' vs '%s')", what, *slot, v);
+	*slot = v;
+}
+
+static void
+trim(char **p, size_t *n)
+{
+	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[0]) != NULL && (*p)[0])
+		(*p)++, (*n)--;
+	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[*n - 1]) != NULL && (*p)[*n - 1])
+		(*n)--;
+}
+
+/* Read, trim and check the CR token; on success *cr and *n point into crbuf. */
+static int
+read_crtoken(const char **cr, size_t *n, struct fail *f)
+{
+	const char *path = opt.token_file;
+	char *p = crbuf;
+	long len = -1;
+	size_t i, k;
+	int err = ENOENT;
+
+	if (path != NULL)
+		len = file_read(path, crbuf, CR_TOKEN_MAX);
+	else {
+		for (i = 0; i < sizeof default_token_files / sizeof default_token_files[0]; i++) {
+			path = default_token_files[i];
+			if ((len = file_read(path, crbuf, CR_TOKEN_MAX)) != -1)
+				break;
+			note("token file %s: %s", path, strerror(errno));
+		}
+		if (len == -1)
+			return fail(f, XC_TOKENFILE, "token file: none of the default "
+			    "paths is readable (%s, %s, %s); mount a projected "
+			    "service-account token with audience iam there, or pass "
+			    "--token-file", default_token_files[0],
+			    default_token_files[1], default_token_files[2]);
+	}
+	if (len == -1) {
+		err = errno;
+		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(err));
+	}
+	if (len == -2)
+		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
+		    "is this a service-account token?", path, CR_TOKEN_MAX);
+	k = (size_t)len;
+	crbuf[k] = '\0';
+	trim(&p, &k);
+	if (k == 0)
+		return fail(f, XC_TOKENFILE, "token file %s: empty", path);
+	if (memchr(p, '\0', k) != NULL || jwt_shape(p, k) < 0)
+		return fail(f, XC_TOKENFILE, "token file %s: not a JWT (three "
+		    "dot-separated base64url parts)", path);
+	msg_secret(p, k);
+	note("CR token from %s (%lu bytes)", path, (unsigned long)k);
+	*cr = p;
+	*n = k;
+	return 0;
+}
+
+/* Render tok in the chosen format into out; returns the length. */
+static size_t
+render(int format)
+{
+	size_t n = 0;
+
+	switch (format) {
+	case FMT_TOKEN:
+		n = fmt(out, sizeof out, "%s\n", tok.access);
+		break;
+	case FMT_JSON:
+		n = fmt(out, sizeof out, "{\"access_token\":\"%s\",\"token_type\":"
+		    "\"%s\",\"expires_in\":%lld,\"expiration\":%lld}\n",
+		    tok.access, tok.type, tok.expires_in, tok.expiration);
+		break;
+	case FMT_HEADER:
+		n = fmt(out, sizeof out, "Authorization: Bearer %s\n", tok.access);
+		break;
+	case FMT_ENV:
+		n = fmt(out, sizeof out, "IAM_ACCESS_TOKEN=%s\n"
+		    "IAM_TOKEN_EXPIRATION=%lld\n", tok.access, tok.expiration);
+		break;
+	}
+	return n;
+}
+
+enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
+    O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
+
+static const struct {
+	const char *name;
+	char shrt;	/* short form, or 0 */
+	char arg;	/* takes a value */
+} options[] = {
+	[O_PID] = { "profile-id", 0, 1 },
+	[O_PNAME] = { "profile-name", 0, 1 },
+	[O_PCRN] = { "profile-crn", 0, 1 },
+	[O_PROFILE] = { "profile", 0, 1 },
+	[O_TOKEN] = { "token-file", 0, 1 },
+	[O_URL] = { "url", 0, 1 },
+	[O_SCOPE] = { "scope", 0, 1 },
+	[O_CACERT] = { "cacert", 0, 1 },
+	[O_TIMEOUT] = { "timeout", 0, 1 },
+	[O_OUTPUT] = { "output", 'o', 1 },
+	[O_MODE] = { "mode", 0, 1 },
+	[O_FORMAT] = { "format", 'f', 1 },
+	[O_VERBOSE] = { "verbose", 'v', 0 },
+	[O_QUIET] = { "quiet", 'q', 0 },
+	[O_HELP] = { "help", 'h', 0 },
+	[O_VERSION] = { "version", 0, 0 },
+};
+#define NOPTIONS ((int)(sizeof options / sizeof options[0]))
+
+static void
+option(int id, const char *v)
+{
+	const char **slot[] = {
+		[O_PID] = &opt.profile_id, [O_PNAME] = &opt.profile_name,
+		[O_PCRN] = &opt.profile_crn, [O_PROFILE] = &opt.profile,
+		[O_TOKEN] = &opt.token_file, [O_URL] = &opt.url,
+		[O_SCOPE] = &opt.scope, [O_CACERT] = &opt.cacert,
+		[O_TIMEOUT] = &opt.timeout, [O_OUTPUT] = &opt.output,
+		[O_MODE] = &opt.mode, [O_FORMAT] = &opt.format,
+	};
+	char ver[256];
+	size_t n;
+
+	switch (id) {
+	case O_VERBOSE:
+		msg_verbose = 1;
+		return;
+	case O_QUIET:
+		opt.quiet = 1;
+		return;
+	case O_HELP:
+		finish(file_stdout(usage_text, sizeof usage_text - 1, &fl));
+	case O_VERSION:
+		n = fmt(ver, sizeof ver, "crtoken %s (BearSSL %s, %lu embedded "
+		    "roots)\n", VERSION, BEARSSL_VERSION, (unsigned long)tls_roots());
+		finish(file_stdout(ver, n, &fl));
+	}
+	*slot[id] = v;
+}
+
+/*
+ * --name VALUE, --name=VALUE, -x VALUE, -xVALUE, -vq; "--" ends the
+ * options. No permutation: the first operand ends them too.
+ */
+static void
+parse_args(int argc, char **argv)
+{
+	int i, k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq, *v;
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (a[1] == '-') {	/* long */
+			size_t len;
+
+			eq = strchr(a + 2, '=');
+			len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			for (k = 0; k < NOPTIONS; k++)
+				if (strlen(options[k].name) == len &&
+				    memcmp(options[k].name, a + 2, len) == 0)
+					break;
+			if (k == NOPTIONS)
+				usage_error("unknown option %.*s", (int)len + 2, a);
+			if (!options[k].arg && eq)
+				usage_error("option --%s takes no value", options[k].name);
+			v = eq ? eq + 1 : NULL;
+			if (options[k].arg && v == NULL && (v = argv[++i]) == NULL)
+				usage_error("option --%s needs a value", options[k].name);
+			option(k, v);
+			continue;
+		}
+		for (a++; *a; a++) {	/* short, possibly grouped */
+			for (k = 0; k < NOPTIONS && options[k].shrt != *a; k++)
+				;
+			if (k == NOPTIONS)
+				usage_error("unknown option -%c", *a);
+			if (!options[k].arg) {
+				option(k, NULL);
+				continue;
+			}
+			v = a[1] ? a + 1 : argv[++i];
+			if (v == NULL)
+				usage_error("option -%c needs a value", *a);
+			option(k, v);
+			break;
+		}
+	}
+	if (i < argc)
+		usage_error("unexpected argument '%s'", argv[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct url url;
+	struct iam_req rq = { 0 };
+	struct itimerval it = { 0 };
+	const char *pid, *pname, *pcrn, *prof, *tf, *cacert;
+	long long ms = 30000, deadline;
+	unsigned long mode = 0600;
+	int format = FMT_TOKEN, r;
+	size_t n;
+
+	deadline = clock_ms();
+	signal(SIGPIPE, SIG_IGN);
+	parse_args(argc, argv);
+
+	/* flags beat the environment, one option at a time */
+	pid = opt.profile_id ? opt.profile_id : env("IAM_PROFILE_ID");
+	pname = opt.profile_name ? opt.profile_name : env("IAM_PROFILE_NAME");
+	pcrn = opt.profile_crn ? opt.profile_crn : env("IAM_PROFILE_CRN");
+	prof = opt.profile ? opt.profile : env("IBMCLOUD_CR_PROFILE");
+	tf = opt.token_file ? opt.token_file : env("CR_TOKEN_FILENAME");
+	cacert = opt.cacert ? opt.cacert : env("SSL_CERT_FILE");
+	opt.token_file = tf;
+	if (pid)
+		profile_slot(&rq.profile_id, pid, "--profile-id");
+	if (pname)
+		profile_slot(&rq.profile_name, pname, "--profile-name");
+	if (pcrn)
+		profile_slot(&rq.profile_crn, pcrn, "--profile-crn");
+	if (prof) {
+		if (strncmp(prof, "crn:", 4) == 0)
+			profile_slot(&rq.profile_crn, prof, "--profile (a CRN)");
+		else if (strncmp(prof, "Profile-", 8) == 0)
+			profile_slot(&rq.profile_id, prof, "--profile (an id)");
+		else
+			profile_slot(&rq.profile_name, prof, "--profile (a name)");
+	}
+	if (!rq.profile_id && !rq.profile_name && !rq.profile_crn)
+		usage_error("no trusted profile: give --profile-id, --profile-name, "
+		    "--profile-crn or --profile (or IAM_PROFILE_ID, IAM_PROFILE_NAME, "
+		    "IAM_PROFILE_CRN, IBMCLOUD_CR_PROFILE)");
+	if (opt.scope) {
+		check_value("--scope", opt.scope);
+		rq.scope = opt.scope;
+	}
+	if (url_parse(&url, opt.url ? opt.url : env("IAM_URL") ? env("IAM_URL") :
+	    DEFAULT_URL, &fl) != 0)
+		usage_error("%s", fl.text);
+	if (url.iplit)
+		usage_error("bad URL: IP-literal hosts are not supported yet; use a "
+		    "host name");
+	rq.url = &url;
+	if (opt.timeout && ((ms = timeout_ms(opt.timeout)) <= 0 ||
+	    ms > 86400LL * 1000))
+		usage_error("--timeout %s: not a number of seconds between 0.001 "
+		    "and 86400", opt.timeout);
+	timeout_s = (long)((ms + 999) / 1000);
+	if (opt.mode) {
+		const char *p;
+
+		mode = 0;
+		for (p = opt.mode; *p >= '0' && *p <= '7' && mode <= 0777; p++)
+			mode = mode * 8 + (unsigned long)(*p - '0');
+		if (p == opt.mode || *p != '\0' || mode > 0777)
+			usage_error("--mode %s: not an octal file mode such as 0600 "
+			    "or 0640", opt.mode);
+	}
+	if (opt.format) {
+		static const char *const names[] = { "token", "json", "header", "env" };
+		for (format = 0; format < 4 && strcmp(opt.format, names[format]); format++)
+			;
+		if (format == 4)
+			usage_error("--format %s: not one of token, json, header, env",
+			    opt.format);
+	}
+	if (opt.output && *opt.output == '\0')
+		usage_error("--output: empty file name");
+
+	/* the deadline covers everything from here, name resolution included */
+	deadline += ms;
+	signal(SIGALRM, on_alarm);
+	it.it_value.tv_sec = (ms + 200) / 1000;
+	it.it_value.tv_usec = (ms + 200) % 1000 * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+
+	if (cacert) {
+		static char pem[4 << 20];
+		long len = file_read(cacert, pem, sizeof pem);
+
+		if (len == -1)
+			usage_error("--cacert %s: %s", cacert, strerror(errno));
+		if (len == -2)
+			usage_error("--cacert %s: larger than 4 MiB", cacert);
+		if (tls_cafile(cacert, pem, (size_t)len, &fl) != 0)
+			usage_error("%s", fl.text);
+	}
+	if (read_crtoken(&rq.cr, &rq.crlen, &fl) != 0)
+		finish(fl.code);
+	if ((r = iam_exchange(&rq, &tok, deadline, &fl)) != 0)
+		finish(r);
+	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
+	    (unsigned long)tok.len, tok.expires_in);
+
+	n = render(format);
+	if (n >= sizeof out)
+		finish(fail(&fl, XC_INTERNAL, "output: over %lu bytes",
+		    (unsigned long)sizeof out));
+	if (opt.output && strcmp(opt.output, "-") != 0) {
+		if ((r = file_write(opt.output, (unsigned)mode, out, n, &fl)) != 0)
+			finish(r);
+		note("wrote %s (mode %lo)", opt.output, mode);
+	} else if (file_stdout(out, n, &fl) != 0)
+		finish(XC_OUTPUT);
+	it.it_value.tv_sec = it.it_value.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	finish(0);
+}
