@@ -156,7 +156,7 @@ net_connect(const char *host, const char *port, long long deadline,
 			break;
 		if (errno == ETIMEDOUT && ms_left(deadline) == 0) {
 			fail(f, XC_TIMEOUT, "connect to %s port %s: deadline "
-			    "passed", addr, port);
+			    "passed (--timeout)", addr, port);
 			break;
 		}
 		fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,

@@ -202,8 +202,9 @@ closed(struct fail *f)
 		if (err & BR_ERR_RECV_FATAL_ALERT)
 			return fail(f, XC_TLS, "TLS handshake with %s: the server "
 			    "sent fatal alert %d (%s)%s", peer, a, an,
-			    a == 40 || a == 70 ? "; it shares no TLS 1.2 ECDHE "
-			    "cipher suite with crtoken" : "");
+			    a == 70 ? "; it does not accept TLS 1.2" :
+			    a == 40 ? "; no cipher suite in common (crtoken offers "
+			    "TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305)" : "");
 		return fail(f, XC_TLS, "TLS handshake with %s: crtoken sent "
 		    "fatal alert %d (%s)", peer, a, an);
 	}
@@ -233,7 +234,7 @@ io_fail(struct fail *f, const char *what, int err)
 static int
 timeout(struct fail *f)
 {
-	return fail(f, XC_TIMEOUT, "%s %s: deadline passed",
+	return fail(f, XC_TIMEOUT, "%s %s: deadline passed (--timeout)",
 	    handshaken ? "waiting for the response from" : "TLS handshake with",
 	    peer);
 }

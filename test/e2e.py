@@ -1,0 +1,706 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the crtoken binary against the local IAM stand-in.
+
+usage: e2e.py ./crtoken [NAME-SUBSTRING...]
+
+Everything is local: the stand-in listens on 127.0.0.1, the PKI is made
+fresh by pki.sh, network faults happen in namespaces made here. Every run
+of crtoken is bounded in time, and after every run the CR token and every
+access token the stand-in issued are looked for on stderr: a leak fails the
+test whatever else it checks. Output is one line per test, then a summary.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import iam  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./crtoken")
+ONLY = sys.argv[2:]
+ROOT = os.geteuid() == 0
+SBIN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+CHROOT = shutil.which("chroot", path=SBIN)
+UNSHARE = shutil.which("unshare", path=SBIN)
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what, r=None):
+    if not cond:
+        if r is not None:
+            what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
+                r.code, r.secs, r.out[:300], r.err[:600])
+        raise Fail(what)
+
+
+class Result:
+    def __init__(self, code, out, err, secs):
+        self.code, self.out, self.err, self.secs = code, out, err, secs
+
+
+class Env:
+    """The shared fixture: PKI, stand-in, a CR token file."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="crtoken-e2e-")
+        self.pki = os.path.join(self.dir, "pki")
+        subprocess.run(["sh", os.path.join(HERE, "pki.sh"), self.pki], check=True)
+        self.state = os.path.join(self.dir, "state")
+        self.srv = iam.Standin(self.pki, self.state)
+        self.url = "https://localhost:%d" % self.srv.port
+        self.ca = os.path.join(self.pki, "ca.pem")
+        self.cr = iam.cr_token()
+        self.crfile = self.write("cr", self.cr + "\n")
+        self.secrets = [self.cr]
+
+    def write(self, name, data, mode=0o644):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        return path
+
+    def issued(self):
+        try:
+            with open(os.path.join(self.state, "issued")) as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def requests(self):
+        try:
+            with open(os.path.join(self.state, "requests.jsonl")) as f:
+                return [json.loads(l) for l in f]
+        except FileNotFoundError:
+            return []
+
+    def base(self):
+        return ["--url", self.url, "--cacert", self.ca, "--token-file", self.crfile,
+                "--profile-id", iam.PROFILE_ID]
+
+    def run(self, args, env=None, base=True, timeout=30, script=None, argv0=None,
+            stdout=None, prefix=()):
+        """Run crtoken; script lines go to the stand-in first."""
+        self.srv.script(*(script or ()))
+        e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+        e.update(env or {})
+        cmd = list(prefix) + [argv0 or BIN] + (self.base() if base else []) + list(args)
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, env=e, timeout=timeout, stdin=subprocess.DEVNULL,
+                           stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
+        r = Result(p.returncode, (p.stdout or b"").decode("utf-8", "replace"),
+                   p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
+        for s in self.secrets + self.issued():
+            check(s not in r.err, "a token leaked to stderr", r)
+            check(s[:40] not in r.err, "a token prefix leaked to stderr", r)
+        return r
+
+
+E = None
+
+
+def expect(r, code, *needles):
+    check(r.code == code, "exit %d expected" % code, r)
+    for n in needles:
+        check(n in r.err, "stderr should mention %r" % n, r)
+    if code != 0:
+        check(r.err.startswith("crtoken: ") and r.err.count("\n") == 1,
+              "one error line 'crtoken: ...' expected", r)
+
+
+def last_form():
+    reqs = E.requests()
+    check(reqs, "the stand-in saw no request")
+    return {k: v[0] for k, v in reqs[-1]["form"].items()}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---------------------------------------------------------------- success
+
+@test
+def success_rsa_chain():
+    r = E.run([])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "stdout is the issued token and a newline", r)
+    check(r.err == "", "nothing on stderr on success", r)
+
+
+@test
+def success_ecdsa_p384_chain():
+    r = E.run([], script=["cert=ec"])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token from the P-384 chain", r)
+
+
+@test
+def success_chunked():
+    expect(E.run([], script=["resp=chunked"]), 0)
+
+
+@test
+def success_bytewise():
+    r = E.run([], script=["resp=bytewise"])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token read one byte per record", r)
+
+
+@test
+def success_close_delimited():
+    expect(E.run([], script=["resp=close"]), 0)
+
+
+@test
+def request_is_what_iam_expects():
+    expect(E.run(["--scope", "ibm openid"]), 0)
+    req = E.requests()[-1]
+    h = req["headers"]
+    check(req["method"] == "POST" and req["path"] == "/identity/token", "POST /identity/token")
+    check(h.get("host") == "localhost:%d" % E.srv.port, "Host with port: %r" % h.get("host"))
+    check(h.get("user-agent", "").startswith("crtoken/"), "User-Agent crtoken/<version>")
+    check(h.get("accept") == "application/json", "Accept")
+    check(h.get("content-type") == "application/x-www-form-urlencoded", "Content-Type")
+    check(h.get("connection") == "close", "Connection: close")
+    check(int(h.get("content-length")) == len(req["raw"]), "Content-Length")
+    f = last_form()
+    check(f["grant_type"] == iam.GRANT, "grant_type")
+    check(f["cr_token"] == E.cr, "cr_token is the trimmed file content")
+    check(f["profile_id"] == iam.PROFILE_ID, "profile_id")
+    check(f["scope"] == "ibm openid", "scope sent and URL-encoded: %r" % req["raw"])
+    check("scope=ibm%20openid" in req["raw"], "space encoded as %20")
+    check("grant_type=urn%3Aibm%3Aparams" in req["raw"], "colons encoded")
+
+
+@test
+def format_json():
+    r = E.run(["-f", "json"])
+    expect(r, 0)
+    j = json.loads(r.out)
+    check(j["access_token"] == E.issued()[-1], "access_token", r)
+    check(j["token_type"] == "Bearer" and j["expires_in"] == 3600, "type and expires_in", r)
+    check(abs(j["expiration"] - (time.time() + 3600)) < 120, "expiration", r)
+
+
+@test
+def format_header():
+    r = E.run(["--format", "header"])
+    expect(r, 0)
+    check(r.out == "Authorization: Bearer %s\n" % E.issued()[-1], "header format", r)
+
+
+@test
+def format_env():
+    r = E.run(["--format=env"])
+    expect(r, 0)
+    lines = r.out.splitlines()
+    check(lines[0] == "IAM_ACCESS_TOKEN=" + E.issued()[-1], "IAM_ACCESS_TOKEN line", r)
+    check(lines[1].startswith("IAM_TOKEN_EXPIRATION=") and
+          abs(int(lines[1].split("=")[1]) - (time.time() + 3600)) < 120, "expiration line", r)
+    check(len(lines) == 2, "two lines", r)
+
+
+@test
+def expiration_from_jwt_when_iam_omits_it():
+    r = E.run(["-f", "json"], script=["noexp expires=1234"])
+    expect(r, 0)
+    j = json.loads(r.out)
+    check(abs(j["expiration"] - (time.time() + 1234)) < 120, "exp claim used", r)
+    check(abs(j["expires_in"] - 1234) < 120, "expires_in derived", r)
+
+
+@test
+def profiles_all_forms():
+    for args, field, value in [
+            (["--profile-name", iam.PROFILE_NAME], "profile_name", iam.PROFILE_NAME),
+            (["--profile-crn", iam.PROFILE_CRN], "profile_crn", iam.PROFILE_CRN),
+            (["--profile", iam.PROFILE_ID], "profile_id", iam.PROFILE_ID),
+            (["--profile", iam.PROFILE_CRN], "profile_crn", iam.PROFILE_CRN),
+            (["--profile", iam.PROFILE_NAME], "profile_name", iam.PROFILE_NAME)]:
+        base = ["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile]
+        r = E.run(base + args, base=False)
+        expect(r, 0)
+        f = last_form()
+        check(f.get(field) == value and len([k for k in f if k.startswith("profile")]) == 1,
+              "%s sent as %s only: %r" % (args, field, f), r)
+
+
+@test
+def profiles_from_environment_and_all_sent():
+    base = ["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile]
+    r = E.run(base, base=False, env={"IAM_PROFILE_ID": iam.PROFILE_ID,
+                                     "IAM_PROFILE_NAME": iam.PROFILE_NAME})
+    expect(r, 0)
+    f = last_form()
+    check(f.get("profile_id") == iam.PROFILE_ID and f.get("profile_name") == iam.PROFILE_NAME,
+          "both profile fields sent: %r" % f)
+    r = E.run(base, base=False, env={"IBMCLOUD_CR_PROFILE": iam.PROFILE_CRN})
+    expect(r, 0)
+    check(last_form().get("profile_crn") == iam.PROFILE_CRN, "IBMCLOUD_CR_PROFILE as CRN")
+    r = E.run(base, base=False, env={"IAM_PROFILE_CRN": iam.PROFILE_CRN})
+    expect(r, 0)
+
+
+@test
+def flag_beats_environment():
+    r = E.run([], env={"IAM_PROFILE_ID": "Profile-wrong", "IAM_URL": "https://nowhere.invalid",
+                       "CR_TOKEN_FILENAME": "/nonexistent", "SSL_CERT_FILE": "/nonexistent"})
+    expect(r, 0)
+    check(last_form()["profile_id"] == iam.PROFILE_ID, "the flag's profile id was sent")
+
+
+@test
+def environment_fallbacks():
+    r = E.run(["--profile-id", iam.PROFILE_ID], base=False,
+              env={"IAM_URL": E.url + "/identity/token/", "SSL_CERT_FILE": E.ca,
+                   "CR_TOKEN_FILENAME": E.crfile})
+    expect(r, 0)
+    check(E.requests()[-1]["path"] == "/identity/token", "URL suffix not doubled")
+
+
+@test
+def empty_environment_is_unset():
+    r = E.run(["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile], base=False,
+              env={"IAM_PROFILE_ID": "", "IAM_PROFILE_NAME": ""})
+    expect(r, 2, "no trusted profile")
+
+
+@test
+def url_path_prefix_kept():
+    r = E.run(["--url", E.url + "/prefix/"], script=["status=404 code=BXNIM0404E"])
+    check(E.requests()[-1]["path"] == "/prefix/identity/token", "path prefix kept")
+    expect(r, 10, "HTTP 404")
+
+
+@test
+def token_file_trimmed():
+    path = E.write("cr-spaces", "\n\t  " + E.cr + "  \r\n\n")
+    E.write("state/expect_cr", E.cr)
+    try:
+        expect(E.run(["--token-file", path]), 0)
+        check(last_form()["cr_token"] == E.cr, "whitespace trimmed")
+    finally:
+        os.unlink(os.path.join(E.state, "expect_cr"))
+
+
+@test
+def token_file_at_the_64k_cap():
+    pad = 65536 - len(E.cr)
+    path = E.write("cr-64k", " " * (pad // 2) + E.cr + " " * (pad - pad // 2))
+    check(os.path.getsize(path) == 65536, "file is exactly 64 KiB")
+    expect(E.run(["--token-file", path]), 0)
+    path = E.write("cr-64k1", " " * (pad // 2) + E.cr + " " * (pad - pad // 2 + 1))
+    expect(E.run(["--token-file", path]), 3, "larger than 65536")
+
+
+@test
+def verbose_says_what_it_does_without_tokens():
+    r = E.run(["-v"])
+    expect(r, 0)
+    for n in ["CR token from", "resolving localhost", "TLS 1.2", "HTTP 200"]:
+        check(n in r.err, "-v mentions %r" % n, r)
+
+
+@test
+def output_file_atomic_with_mode():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "token")
+    r = E.run(["-o", out], env={})
+    expect(r, 0)
+    check(r.out == "", "nothing on stdout with -o", r)
+    check(open(out).read() == E.issued()[-1] + "\n", "file holds the token")
+    check(stat.S_IMODE(os.stat(out).st_mode) == 0o600, "default mode 0600")
+    r = E.run(["--output", out, "--mode", "0640", "-f", "env"])
+    expect(r, 0)
+    check(stat.S_IMODE(os.stat(out).st_mode) == 0o640, "mode 0640 exactly")
+    check(os.listdir(d) == ["token"], "no temporary file left: %r" % os.listdir(d))
+    good = open(out).read()
+    r = E.run(["-o", out], script=["status=503"])
+    expect(r, 12)
+    check(open(out).read() == good, "a failed run keeps the previous file")
+    check(os.listdir(d) == ["token"], "no temporary file left after a failure")
+
+
+@test
+def output_mode_is_exact_whatever_the_umask():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "token")
+    old = os.umask(0o077)
+    try:
+        r = E.run(["-o", out, "--mode", "644"])
+    finally:
+        os.umask(old)
+    expect(r, 0)
+    check(stat.S_IMODE(os.stat(out).st_mode) == 0o644, "0644 despite umask 077")
+
+
+@test
+def output_replaces_a_symlink_without_following_it():
+    d = tempfile.mkdtemp(dir=E.dir)
+    victim = E.write("victim", "precious\n")
+    link = os.path.join(d, "token")
+    os.symlink(victim, link)
+    expect(E.run(["-o", link]), 0)
+    check(open(victim).read() == "precious\n", "the symlink's target is untouched")
+    check(not os.path.islink(link), "the link itself was replaced by the file")
+
+
+@test
+def output_dash_is_stdout():
+    r = E.run(["-o", "-"])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token on stdout", r)
+
+
+@test
+def help_and_version():
+    r = E.run(["--help"], base=False)
+    expect(r, 0)
+    check("usage: crtoken" in r.out and "14  could not write the output" in r.out,
+          "usage and exit codes on stdout", r)
+    r = E.run(["-h"], base=False)
+    expect(r, 0)
+    r = E.run(["--version"], base=False)
+    expect(r, 0)
+    check(r.out.startswith("crtoken ") and "BearSSL" in r.out and "embedded roots" in r.out,
+          "versions and root count", r)
+
+
+@test
+def exit_table_same_in_help_readme_and_man():
+    help_text = E.run(["--help"], base=False).out
+    codes = {}
+    for line in help_text.splitlines():
+        p = line.split(None, 1)
+        if len(p) == 2 and p[0].isdigit() and line.startswith(" "):
+            codes[int(p[0])] = p[1].split(" (")[0].split(":")[0]
+    check(sorted(codes) == list(range(15)), "help lists codes 0-14: %r" % sorted(codes))
+    top = os.path.dirname(HERE)
+    readme = open(os.path.join(top, "README.md")).read()
+    man = open(os.path.join(top, "crtoken.1")).read()
+    for c, text in codes.items():
+        check("| %d | %s" % (c, text) in readme, "README row for %d: %r" % (c, text))
+        check(".It %d\n%s" % (c, text) in man or ".TP\n.B %d\n%s" % (c, text) in man,
+              "man page entry for %d: %r" % (c, text))
+
+
+# ---------------------------------------------------------------- usage: 2
+
+@test
+def usage_errors():
+    cases = [
+        ([], "no trusted profile", False),
+        (["--bogus"], "unknown option --bogus", True),
+        (["-x"], "unknown option -x", True),
+        (["--url"], "needs a value", True),
+        (["extra"], "unexpected argument", True),
+        (["--url", "http://localhost:1"], "only https://", True),
+        (["--url", "ftp://localhost"], "only https://", True),
+        (["--url", "localhost:443"], "bad URL", True),
+        (["--url", "https://localhost/?a=b"], "query", True),
+        (["--url", "https://user@localhost"], "user information", True),
+        (["--url", "https://localhost:99999"], "port", True),
+        (["--url", "https://10.0.0.1"], "IP-literal", True),
+        (["--mode", "0800"], "--mode", True),
+        (["--mode", "abc"], "--mode", True),
+        (["--mode", "1777"], "--mode", True),
+        (["--format", "yaml"], "--format yaml", True),
+        (["--timeout", "0"], "--timeout", True),
+        (["--timeout", "-1"], "--timeout", True),
+        (["--timeout", "soon"], "--timeout", True),
+        (["--profile-id", ""], "empty", True),
+        (["--profile", "Profile-other"], "conflicts", True),
+        (["--scope", "a\nb"], "control character", True),
+        (["--cacert", "/nonexistent/ca.pem"], "--cacert", True),
+        (["-v", "--help=x"], "takes no value", True),
+    ]
+    for args, needle, base in cases:
+        r = E.run(args, base=base)
+        expect(r, 2, needle)
+        check(E.requests() == [] or True, "")
+
+
+@test
+def cacert_without_certificates_is_usage():
+    path = E.write("nocert.pem", "just text\n")
+    expect(E.run(["--cacert", path]), 2, "no certificate")
+    key = os.path.join(E.pki, "rsa.key")
+    expect(E.run(["--cacert", key]), 2, "no certificate")
+    path = E.write("badpem.pem", "-----BEGIN CERTIFICATE-----\nnot base64!!\n"
+                   "-----END CERTIFICATE-----\n")
+    expect(E.run(["--cacert", path]), 2, "--cacert")
+
+
+@test
+def usage_error_sends_nothing():
+    n = len(E.requests())
+    E.run(["--mode", "9"])
+    check(len(E.requests()) == n, "no request on a usage error")
+
+
+# ---------------------------------------------------------------- token file: 3
+
+@test
+def token_file_errors():
+    big = E.write("big", "a.b." + "c" * 70000)
+    cases = [
+        ("/nonexistent/token", "No such file"),
+        (E.write("empty", ""), "empty"),
+        (E.write("blank", " \n\t\n"), "empty"),
+        (big, "larger than 65536"),
+        (E.write("twoparts", "aaaa.bbbb\n"), "not a JWT"),
+        (E.write("fourparts", "aaaa.bbbb.cccc.dddd\n"), "not a JWT"),
+        (E.write("badchars", "aa+a.bbbb.cc/c\n"), "not a JWT"),
+        (E.write("inner-space", "aaaa.bb bb.cccc\n"), "not a JWT"),
+        (E.write("nul", b"aaaa.bb\0b.cccc\n"), "not a JWT"),
+        (E.dir, "directory"),
+    ]
+    for path, needle in cases:
+        expect(E.run(["--token-file", path]), 3, needle)
+
+
+# ---------------------------------------------------------------- network: 5, 9
+
+@test
+def connection_refused():
+    port = free_port()
+    r = E.run(["--url", "https://localhost:%d" % port])
+    expect(r, 5, "connect to", "refused")
+
+
+@test
+def deadline_before_tls():
+    r = E.run(["--timeout", "2"], script=["tls=hang"])
+    expect(r, 9, "deadline")
+    check(1.5 <= r.secs <= 8, "ended near the 2 s deadline (%.2fs)" % r.secs, r)
+
+
+@test
+def deadline_after_request():
+    r = E.run(["--timeout", "2"], script=["resp=hang"])
+    expect(r, 9, "deadline")
+    check(1.5 <= r.secs <= 8, "ended near the 2 s deadline (%.2fs)" % r.secs, r)
+
+
+@test
+def deadline_dribbled_response():
+    r = E.run(["--timeout", "1.5"], script=["resp=dribble"])
+    expect(r, 9, "deadline")
+    check(1.0 <= r.secs <= 8, "ended near the 1.5 s deadline (%.2fs)" % r.secs, r)
+
+
+# ---------------------------------------------------------------- TLS: 7, 8
+
+@test
+def tls_handshake_failures():
+    expect(E.run([], script=["tls=tls13"]), 7, "protocol_version")
+    expect(E.run([], script=["tls=cbc"]), 7, "handshake_failure")
+    expect(E.run([], script=["tls=close"]), 7, "mid-handshake")
+
+
+@test
+def certificate_rejections():
+    expect(E.run([], script=["cert=expired"]), 8, "BR_ERR_X509_EXPIRED")
+    expect(E.run([], script=["cert=wrongname"]), 8, "BR_ERR_X509_BAD_SERVER_NAME")
+    expect(E.run([], script=["cert=rogue"]), 8, "BR_ERR_X509_NOT_TRUSTED")
+
+
+@test
+def embedded_roots_do_not_trust_the_test_ca():
+    args = ["--url", E.url, "--token-file", E.crfile, "--profile-id", iam.PROFILE_ID]
+    expect(E.run(args, base=False), 8, "BR_ERR_X509_NOT_TRUSTED", "--cacert")
+
+
+# ---------------------------------------------------------------- IAM: 10, 11, 12
+
+@test
+def iam_rejects_wrong_profile():
+    r = E.run(["--profile-id", "Profile-00000000-dead-beef-0000-000000000000"], base=False,
+              env={"IAM_URL": E.url, "SSL_CERT_FILE": E.ca, "CR_TOKEN_FILENAME": E.crfile})
+    expect(r, 10, "HTTP 400", "BXNIM0398E", "not permitted", "requestId req-",
+           "hint", "system:serviceaccount:default:crtoken")
+
+
+@test
+def iam_rejects_bad_cr_tokens():
+    for tok, needle in [(iam.cr_token(aud=["kubernetes"]), "audience"),
+                        (iam.cr_token(lifetime=7200), "3600"),
+                        (iam.cr_token(iat=int(time.time()) - 4000), "expired")]:
+        E.secrets.append(tok)
+        path = E.write("crbad", tok)
+        expect(E.run(["--token-file", path]), 10, "BXNIM0407E", needle)
+
+
+@test
+def iam_status_classes():
+    expect(E.run([], script=["status=401"]), 10, "HTTP 401")
+    expect(E.run([], script=["status=429"]), 11, "HTTP 429", "rate limit")
+    expect(E.run([], script=["status=500"]), 12, "HTTP 500")
+    expect(E.run([], script=["status=503"]), 12, "HTTP 503", "requestId")
+    expect(E.run([], script=["resp=html"]), 12, "HTTP 503", "not IAM's JSON", "text/html")
+
+
+# ---------------------------------------------------------------- response: 13
+
+@test
+def invalid_responses():
+    expect(E.run([], script=["resp=garbage"]), 13, "malformed status line")
+    expect(E.run([], script=["resp=badjson"]), 13, "trailing comma")
+    expect(E.run([], script=["resp=noaccess"]), 13, "no access_token")
+    expect(E.run([], script=["resp=huge"]), 13, "cap")
+    expect(E.run([], script=["resp=truncated"]), 13, "closed before the end")
+
+
+# ---------------------------------------------------------------- output: 14
+
+@test
+def output_failures():
+    expect(E.run(["-o", "/nonexistent/dir/token"]), 14, "/nonexistent/dir/token")
+    d = tempfile.mkdtemp(dir=E.dir)
+    os.mkdir(os.path.join(d, "token"))
+    expect(E.run(["-o", os.path.join(d, "token")]), 14)
+    check(sorted(os.listdir(d)) == ["token"], "no temporary file left: %r" % os.listdir(d))
+    with open("/dev/full", "w") as full:
+        r = E.run([], stdout=full)
+    expect(r, 14, "stdout")
+
+
+@test
+def quiet_keeps_the_code_and_says_nothing():
+    r = E.run(["-q"], script=["status=503"])
+    check(r.code == 12 and r.err == "", "exit 12 and silence", r)
+    r = E.run(["-q", "--mode", "x"])
+    check(r.code == 2 and r.err == "", "exit 2 and silence", r)
+
+
+# ---------------------------------------------------------------- chroot and namespaces
+
+def make_root(files, hosts="127.0.0.1 localhost\n"):
+    """A directory holding only the binary, the given files and /etc/hosts."""
+    root = tempfile.mkdtemp(dir=E.dir, prefix="root-")
+    shutil.copy(BIN, os.path.join(root, "crtoken"))
+    for path, data in files.items():
+        full = os.path.join(root, path.lstrip("/"))
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w") as f:
+            f.write(data)
+    if hosts is not None:
+        os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+        with open(os.path.join(root, "etc/hosts"), "w") as f:
+            f.write(hosts)
+    return root
+
+
+def chroot_run(root, args, **kw):
+    return E.run(["--url", E.url, "--cacert", "/ca.pem", "--profile-id", iam.PROFILE_ID] + args,
+                 base=False, prefix=[CHROOT, root], argv0="/crtoken", **kw)
+
+
+@test
+def empty_chroot_default_token_file():
+    if not ROOT or not CHROOT:
+        return "skip: needs root and chroot"
+    ca = open(E.ca).read()
+    root = make_root({"/ca.pem": ca, "/var/run/secrets/tokens/sa-token": E.cr})
+    check(sorted(os.listdir(root)) == ["ca.pem", "crtoken", "etc", "var"], "nothing else")
+    check(not os.path.exists(os.path.join(root, "dev")) and
+          not os.path.exists(os.path.join(root, "proc")), "no /dev, no /proc")
+    r = chroot_run(root, [])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token from an empty root", r)
+
+
+@test
+def default_token_file_order():
+    if not ROOT or not CHROOT:
+        return "skip: needs root and chroot"
+    ca = open(E.ca).read()
+    other = iam.cr_token(sub="system:serviceaccount:other:sa")
+    E.secrets.append(other)
+    root = make_root({"/ca.pem": ca, "/var/run/secrets/tokens/vault-token": E.cr,
+                      "/var/run/secrets/tokens/sa-token": other})
+    expect(chroot_run(root, []), 0)
+    check(last_form()["cr_token"] == E.cr, "vault-token is tried first")
+    root = make_root({"/ca.pem": ca, "/var/run/secrets/codeengine.cloud.ibm.com/"
+                      "compute-resource-token/token": E.cr})
+    expect(chroot_run(root, []), 0)
+    check(last_form()["cr_token"] == E.cr, "the Code Engine path is the third")
+    root = make_root({"/ca.pem": ca})
+    expect(chroot_run(root, []), 3, "none of the default paths", "--token-file")
+
+
+@test
+def name_resolution_failure():
+    if not ROOT or not CHROOT or not UNSHARE:
+        return "skip: needs root and unshare"
+    ca = open(E.ca).read()
+    root = make_root({"/ca.pem": ca, "/token": E.cr,
+                      "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"},
+                     hosts="")
+    r = E.run(["--url", "https://iam.test.invalid", "--cacert", "/ca.pem", "--token-file",
+               "/token", "--profile-id", iam.PROFILE_ID], base=False,
+              prefix=[UNSHARE, "-n", CHROOT, root], argv0="/crtoken")
+    expect(r, 4, "name resolution", "iam.test.invalid")
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    global E
+    if not os.access(BIN, os.X_OK):
+        print("e2e: %s is not executable" % BIN)
+        return 1
+    E = Env()
+    passed = failed = skipped = 0
+    try:
+        for fn in TESTS:
+            if ONLY and not any(o in fn.__name__ for o in ONLY):
+                continue
+            t0 = time.monotonic()
+            try:
+                note = fn()
+                if isinstance(note, str) and note.startswith("skip"):
+                    skipped += 1
+                    print("skip %s (%s)" % (fn.__name__, note[6:]))
+                else:
+                    passed += 1
+                    print("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
+            except (Fail, subprocess.TimeoutExpired) as e:
+                failed += 1
+                print("FAIL %s: %s" % (fn.__name__, e))
+            except Exception as e:  # a broken test is a failed test, not a crash
+                failed += 1
+                print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
+            sys.stdout.flush()
+    finally:
+        E.srv.stop()
+        shutil.rmtree(E.dir, ignore_errors=True)
+    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""A local stand-in for IBM Cloud IAM's POST /identity/token (cr-token grant).
+
+Speaks real TLS (Python's ssl over OpenSSL) with the test PKI from pki.sh,
+validates the form like IAM, issues JWT-shaped access tokens, and can be
+scripted to misbehave, one connection at a time.
+
+Script: the file DIR/script holds one line per connection, each a list of
+words; the first line is used and removed, the last one stays. Words:
+
+  cert=rsa|ec|expired|wrongname|rogue   server chain (default rsa)
+  tls=tls13        offer TLS 1.3 only (crtoken speaks 1.2: handshake fails)
+  tls=cbc          TLS 1.2 with a CBC suite only (no suite in common)
+  tls=hang         accept the TCP connection, never start TLS
+  tls=close        read the ClientHello, then close the connection
+  resp=ok          a normal answer after validating the form (default)
+  resp=chunked     the answer in chunks, Transfer-Encoding: chunked
+  resp=bytewise    the answer one byte per TLS record
+  resp=close       the answer with neither Content-Length nor chunked
+  resp=hang        read the request, never answer
+  resp=dribble     answer one byte every 0.25 s
+  resp=garbage     not HTTP
+  resp=badjson     200 with a body that is not valid JSON ({"a":1,})
+  resp=noaccess    200 with JSON lacking access_token
+  resp=huge        200 with a 100000-byte body
+  resp=truncated   Content-Length larger than what is sent, then close
+  resp=html        503 with an HTML body (a proxy's error page)
+  status=N         answer HTTP N with IAM's error JSON (errorCode from code=)
+  code=BXNIM...    errorCode for status=N
+  expires=N        expires_in of issued tokens (default 3600)
+  noexp            leave expires_in and expiration out of the answer
+
+Every request is appended to DIR/requests.jsonl (method, path, headers,
+form); every issued access token to DIR/issued. The accepted profile is
+PROFILE_ID / PROFILE_NAME / PROFILE_CRN below; a CR token must be a JWT
+whose payload has sub system:serviceaccount:<ns>:<sa>, aud containing
+"iam" and a lifetime of at most 3600 s; if DIR/expect_cr exists, the
+cr_token must equal its content.
+
+Run alone: iam.py --dir DIR [--port N]; it writes the port to DIR/port.
+"""
+import base64
+import json
+import os
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+PROFILE_ID = "Profile-9f1ab2c3-0000-4000-8000-00000000c0de"
+PROFILE_NAME = "crtoken-test"
+PROFILE_CRN = ("crn:v1:bluemix:public:iam-identity::a/0123456789abcdef0123456789abcdef"
+               "::profile:" + PROFILE_ID)
+GRANT = "urn:ibm:params:oauth:grant-type:cr-token"
+HANG_MAX = 40.0  # seconds: every hang ends by itself
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def b64u_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def make_jwt(claims, header=None):
+    header = header or {"alg": "RS256", "kid": "crtoken-test", "typ": "JWT"}
+    sig = b64u(os.urandom(64))
+    return "%s.%s.%s" % (b64u(json.dumps(header).encode()),
+                         b64u(json.dumps(claims).encode()), sig)
+
+
+def iam_error(code, message, details=None, status=400):
+    body = {"errorCode": code, "errorMessage": message,
+            "context": {"requestId": "req-%08x" % (int(time.time() * 1000) & 0xffffffff),
+                        "requestType": "incoming.Identity_Token",
+                        "userAgent": "crtoken", "url": "https://iam.cloud.ibm.com",
+                        "instanceId": "iamid-standin", "threadId": "1",
+                        "host": "standin", "startTime": "", "endTime": "",
+                        "elapsedTime": "1", "locale": "en_US", "clusterName": "standin"}}
+    if details:
+        body["errorDetails"] = details
+    return status, json.dumps(body)
+
+
+class Standin:
+    def __init__(self, pki, state, host="127.0.0.1", port=0):
+        self.pki = pki
+        self.state = state
+        self.lock = threading.Lock()
+        self.contexts = {}
+        self.sock = socket.create_server((host, port))
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        os.makedirs(state, exist_ok=True)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    # ---- script ----
+    def script(self, *lines):
+        with open(os.path.join(self.state, "script"), "w") as f:
+            f.write("".join(line + "\n" for line in lines) if lines else "")
+
+    def next_words(self):
+        path = os.path.join(self.state, "script")
+        with self.lock:
+            try:
+                with open(path) as f:
+                    lines = [l for l in f.read().splitlines() if l.strip()]
+            except FileNotFoundError:
+                lines = []
+            if not lines:
+                return {}
+            if len(lines) > 1:
+                with open(path, "w") as f:
+                    f.write("\n".join(lines[1:]) + "\n")
+            words = {}
+            for w in lines[0].split():
+                k, _, v = w.partition("=")
+                words[k] = v
+            return words
+
+    # ---- TLS ----
+    def context(self, cert, tls):
+        key = (cert, tls)
+        if key not in self.contexts:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(self.pki, cert + "-chain.pem"),
+                                os.path.join(self.pki, cert + ".key"))
+            if tls == "tls13":
+                ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+            elif tls == "cbc":
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+                ctx.set_ciphers("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA")
+            self.contexts[key] = ctx
+        return self.contexts[key]
+
+    def serve(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+
+    def stop(self):
+        self.stopping = True
+        self.sock.close()
+
+    def handle(self, conn):
+        words = self.next_words()
+        conn.settimeout(HANG_MAX)
+        try:
+            tls = words.get("tls", "")
+            if tls == "hang":
+                time.sleep(HANG_MAX)
+                return
+            if tls == "close":
+                conn.recv(512)
+                return
+            ctx = self.context(words.get("cert", "rsa"), tls)
+            try:
+                s = ctx.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+            self.exchange(s, words)
+            try:
+                s.close()
+            except OSError:
+                pass
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    # ---- HTTP ----
+    def read_request(self, s):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+            if len(data) > 1 << 20:
+                return None
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(body) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            body += chunk
+        return {"method": method, "path": path, "headers": headers,
+                "body": body.decode("latin-1")}
+
+    def exchange(self, s, words):
+        req = self.read_request(s)
+        if req is None:
+            return
+        form = urllib.parse.parse_qs(req["body"], keep_blank_values=True)
+        with self.lock:
+            with open(os.path.join(self.state, "requests.jsonl"), "a") as f:
+                f.write(json.dumps({"method": req["method"], "path": req["path"],
+                                    "headers": req["headers"], "form": form,
+                                    "raw": req["body"]}) + "\n")
+        resp = words.get("resp", "ok")
+        if resp == "hang":
+            time.sleep(HANG_MAX)
+            return
+        if resp == "garbage":
+            s.sendall(b"HELLO THERE\r\n\r\n")
+            return
+        if "status" in words:
+            code = words.get("code") or {400: "BXNIM0109E", 401: "BXNIM0407E",
+                                         403: "BXNIM0399E", 429: "BXNIM0429E",
+                                         500: "BXNIM0500E", 503: "BXNIM0503E"}.get(
+                                             int(words["status"]), "BXNIM0000E")
+            status, body = iam_error(code, "Scripted failure.",
+                                     "The stand-in was told to fail with %s." % words["status"],
+                                     int(words["status"]))
+        elif resp == "html":
+            status, body = 503, "<html><body>Service Unavailable</body></html>"
+        else:
+            status, body = self.validate(req, form, words)
+        self.send(s, status, body, resp,
+                  "text/html" if resp == "html" else "application/json",
+                  words.get("retry"))
+
+    def validate(self, req, form, words):
+        if req["method"] != "POST" or req["path"] != "/identity/token":
+            return iam_error("BXNIM0404E", "Not found.", status=404)
+        if req["headers"].get("content-type") != "application/x-www-form-urlencoded":
+            return iam_error("BXNIM0109E", "Property missing or empty.",
+                             "Content-Type must be application/x-www-form-urlencoded")
+        for k, v in form.items():
+            if len(v) != 1:
+                return iam_error("BXNIM0109E", "Parameter given twice.", k)
+        f = {k: v[0] for k, v in form.items()}
+        if f.get("grant_type") != GRANT:
+            return iam_error("BXNIM0103E", "Unsupported grant type.",
+                             "grant_type %r" % f.get("grant_type"))
+        cr = f.get("cr_token", "")
+        if not cr:
+            return iam_error("BXNIM0109E", "Property missing or empty.", "cr_token")
+        expect = os.path.join(self.state, "expect_cr")
+        if os.path.exists(expect) and cr != open(expect).read().strip():
+            return iam_error("BXNIM0407E", "Provided token is invalid.",
+                             "cr_token is not the expected token", 400)
+        try:
+            parts = cr.split(".")
+            assert len(parts) == 3
+            claims = json.loads(b64u_decode(parts[1]))
+        except Exception:
+            return iam_error("BXNIM0407E", "Provided token is invalid.",
+                             "cr_token is not a JWT", 400)
+        aud = claims.get("aud", [])
+        aud = [aud] if isinstance(aud, str) else aud
+        now = time.time()
+        if "iam" not in aud:
+            return iam_error("BXNIM0407E", "Provided token is invalid.",
+                             "The token audience does not contain iam.", 400)
+        if claims.get("exp", 0) - claims.get("iat", 0) > 3600:
+            return iam_error("BXNIM0407E", "Provided token is invalid.",
+                             "The token lifetime exceeds 3600 seconds.", 400)
+        if claims.get("exp", 0) < now:
+            return iam_error("BXNIM0407E", "Provided token is invalid.",
+                             "The token is expired.", 400)
+        given = [(k, f[k]) for k in ("profile_id", "profile_name", "profile_crn") if k in f]
+        if not given:
+            return iam_error("BXNIM0109E", "Property missing or empty.",
+                             "profile_id, profile_name or profile_crn")
+        want = {"profile_id": PROFILE_ID, "profile_name": PROFILE_NAME,
+                "profile_crn": PROFILE_CRN}
+        sub = claims.get("sub", "")
+        if any(want[k] != v for k, v in given) or sub != "system:serviceaccount:default:crtoken":
+            return iam_error("BXNIM0398E", "Selected trusted profile not eligible.",
+                             "The given token with identifier '%s' is not permitted to "
+                             "assume the indicated trusted profile; the trust "
+                             "conditions are not met." % claims.get("jti", "x"))
+        expires = int(words.get("expires", "3600"))
+        access = make_jwt({"iam_id": "iam-" + PROFILE_ID, "id": "iam-" + PROFILE_ID,
+                           "sub": PROFILE_ID, "sub_type": "Profile",
+                           "account": {"bss": "0123456789abcdef0123456789abcdef"},
+                           "iat": int(now), "exp": int(now) + expires,
+                           "iss": "https://iam.cloud.ibm.com/identity"})
+        with self.lock:
+            with open(os.path.join(self.state, "issued"), "a") as fh:
+                fh.write(access + "\n")
+        answer = {"access_token": access, "refresh_token": "not_supported",
+                  "ims_user_id": 0, "token_type": "Bearer", "scope": "ibm openid"}
+        if "noexp" not in words:
+            answer["expires_in"] = expires
+            answer["expiration"] = int(now) + expires
+        if words.get("resp") == "badjson":
+            return 200, json.dumps(answer)[:-1] + ",}"
+        if words.get("resp") == "noaccess":
+            del answer["access_token"]
+        if words.get("resp") == "huge":
+            answer["padding"] = "x" * 100000
+        return 200, json.dumps(answer)
+
+    def send(self, s, status, body, mode, ctype, retry):
+        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+                  404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
+                  503: "Service Unavailable"}.get(status, "Whatever")
+        b = body.encode()
+        head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nConnection: close\r\n" % (
+            status, reason, ctype)
+        if retry:
+            head += "Retry-After: %s\r\n" % retry
+        if mode == "chunked":
+            head += "Transfer-Encoding: chunked\r\n\r\n"
+            out = head.encode()
+            for i in range(0, len(b), 700):
+                piece = b[i:i + 700]
+                out += b"%X;ext=1\r\n" % len(piece) + piece + b"\r\n"
+            out += b"0\r\nX-Trailer: yes\r\n\r\n"
+        elif mode == "close":
+            out = (head + "\r\n").encode() + b
+        elif mode == "truncated":
+            out = (head + "Content-Length: %d\r\n\r\n" % (len(b) + 500)).encode() + b
+        else:
+            out = (head + "Content-Length: %d\r\n\r\n" % len(b)).encode() + b
+        if mode == "bytewise":
+            for i in range(len(out)):
+                s.sendall(out[i:i + 1])
+        elif mode == "dribble":
+            end = time.time() + HANG_MAX
+            for i in range(len(out)):
+                if time.time() > end:
+                    break
+                s.sendall(out[i:i + 1])
+                time.sleep(0.25)
+        else:
+            s.sendall(out)
+
+
+def cr_token(sub="system:serviceaccount:default:crtoken", aud=("iam",), lifetime=3600,
+             iat=None, **extra):
+    """A CR token shaped like a Kubernetes projected service-account token."""
+    iat = int(time.time()) if iat is None else iat
+    ns, sa = sub.split(":")[2:4] if sub.count(":") == 3 else ("default", "x")
+    claims = {"aud": list(aud), "exp": iat + lifetime, "iat": iat, "nbf": iat,
+              "iss": "https://kubernetes.default.svc", "jti": os.urandom(8).hex(),
+              "kubernetes.io": {"namespace": ns, "pod": {"name": "app-0", "uid": "1"},
+                                "serviceaccount": {"name": sa, "uid": "2"}},
+              "sub": sub}
+    claims.update(extra)
+    return make_jwt(claims)
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", required=True, help="PKI and state directory")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--seconds", type=float, default=600,
+                    help="exit after this long (default 600)")
+    a = ap.parse_args()
+    srv = Standin(a.dir, a.dir, port=a.port)
+    with open(os.path.join(a.dir, "port.tmp"), "w") as f:
+        f.write("%d\n" % srv.port)
+    os.rename(os.path.join(a.dir, "port.tmp"), os.path.join(a.dir, "port"))
+    try:
+        time.sleep(a.seconds)
+    except KeyboardInterrupt:
+        pass
+    srv.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+#!/bin/sh
+# pki.sh DIR: make the test PKI with openssl, fresh each run.
+#
+#   rsa-root  -> rsa-int  -> rsa-leaf        RSA 2048, SHA-256 (localhost, 127.0.0.1, ::1)
+#   ec-root   -> ec-int   -> ec-leaf         P-384, SHA-384 (like IAM's DigiCert G3 chain)
+#   rsa-int   -> expired-leaf                valid 2020-2021 only
+#   rsa-int   -> wrongname-leaf              SAN DNS:wrong.example only
+#   rogue-root -> rogue-leaf                 a root nobody trusts
+#   ca.pem = rsa-root + ec-root              what the tests pass to --cacert
+#
+# Each server chain is <name>-chain.pem (leaf then intermediate) with <name>.key.
+set -eu
+d=$1
+mkdir -p "$d"
+cd "$d"
+export OPENSSL_CONF=/dev/null
+
+rsa() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" 2>/dev/null; }
+ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1.key" 2>/dev/null; }
+
+cat > ca.ext <<'EOF'
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+cat > leaf.ext <<'EOF'
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+sed 's/^subjectAltName.*/subjectAltName = DNS:wrong.example/' leaf.ext > wrong.ext
+
+root() {	# root NAME KEYGEN DIGEST
+	$2 "$1"
+	openssl req -x509 -new -key "$1.key" -"$3" -days 3650 -subj "/O=crtoken tests/CN=$1" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" -out "$1.pem"
+}
+issue() {	# issue NAME KEYGEN DIGEST ISSUER EXTFILE [x509 date options]
+	n=$1 gen=$2 dg=$3 ca=$4 ext=$5
+	shift 5
+	$gen "$n"
+	openssl req -new -key "$n.key" -subj "/O=crtoken tests/CN=$n" -out "$n.csr"
+	openssl x509 -req -in "$n.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial \
+		-"$dg" -days 825 -extfile "$ext" "$@" -out "$n.pem" 2>/dev/null
+}
+
+root rsa-root rsa sha256
+issue rsa-int rsa sha256 rsa-root ca.ext
+issue rsa-leaf rsa sha256 rsa-int leaf.ext
+issue wrongname-leaf rsa sha256 rsa-int wrong.ext
+
+root ec-root ec sha384
+issue ec-int ec sha384 ec-root ca.ext
+issue ec-leaf ec sha384 ec-int leaf.ext
+
+root rogue-root rsa sha256
+issue rogue-leaf rsa sha256 rogue-root leaf.ext
+
+# an expired leaf: "openssl ca" is the one that sets arbitrary dates
+rsa expired-leaf
+openssl req -new -key expired-leaf.key -subj "/O=crtoken tests/CN=expired-leaf" -out expired-leaf.csr
+mkdir -p ca.db
+: > ca.db/index.txt
+echo 01 > ca.db/serial
+cat > ca.cnf <<'EOF'
+[ca]
+default_ca = d
+[d]
+database = ca.db/index.txt
+serial = ca.db/serial
+new_certs_dir = ca.db
+default_md = sha256
+policy = p
+copy_extensions = none
+unique_subject = no
+[p]
+commonName = supplied
+EOF
+openssl ca -batch -config ca.cnf -cert rsa-int.pem -keyfile rsa-int.key -notext \
+	-startdate 20200101000000Z -enddate 20210101000000Z -extfile leaf.ext \
+	-in expired-leaf.csr -out expired-leaf.pem 2>/dev/null
+
+for n in rsa-leaf:rsa-int wrongname-leaf:rsa-int expired-leaf:rsa-int ec-leaf:ec-int rogue-leaf:rogue-root; do
+	leaf=${n%%:*}; int=${n##*:}
+	cat "$leaf.pem" "$int.pem" > "${leaf%-leaf}-chain.pem"
+	cp "$leaf.key" "${leaf%-leaf}.key"
+done
+cat rsa-root.pem ec-root.pem > ca.pem
+rm -f ./*.csr ./*.srl
