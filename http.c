@@ -78,7 +78,8 @@ url_parse(struct url *u, const char *s, struct fail *f)
 	for (i = 0; i < n; i++) {
 		int c = (unsigned char)h[i];
 
-		if (u->iplit == 6 ? !(c == ':' || c == '.' || alnum(c)) :
+		if (u->iplit == 6 ? !(c == ':' || c == '.' || digit(c) ||
+		    (lower(c) >= 'a' && lower(c) <= 'f')) :
 		    !(alnum(c) || c == '-' || c == '.' || c == '_'))
 			return fail(f, XC_USAGE, "bad URL: character '%c' in host",
 			    c > 32 && c < 127 ? c : '?');
@@ -417,6 +418,8 @@ http_feed(struct http_resp *r, const char *p, size_t n)
 	size_t i = 0, k;
 	int ret;
 
+	if (r->state == S_BAD)
+		return HTTP_BAD;
 	while (i < n) {
 		switch (r->state) {
 		case S_DONE:
@@ -459,7 +462,7 @@ http_feed(struct http_resp *r, const char *p, size_t n)
 		}
 		if (p[i] == '\0' || (r->llen > 0 && r->line[r->llen - 1] == '\r'))
 			return bad(r, "NUL or bare CR in the response head");
-		if (r->llen >= sizeof r->line)
+		if (r->llen >= HTTP_LINE_MAX + (p[i] == '\r'))	/* room for the CR */
 			return bad(r, "line over the cap (8192 bytes)");
 		r->line[r->llen++] = p[i++];
 	}

@@ -53,7 +53,7 @@ int form_add(struct buf *b, const char *name, const char *value, size_t n);
 size_t http_head(char *dst, size_t cap, const struct url *u, size_t bodylen,
     const char *version);
 
-#define HTTP_LINE_MAX 8192	/* one status, header, chunk-size or trailer line */
+#define HTTP_LINE_MAX 8192	/* one status, header, chunk-size or trailer line, without CRLF */
 #define HTTP_HEAD_MAX 16384	/* status line and headers together */
 #define HTTP_BODY_MAX 65536	/* decoded body */
 
@@ -65,7 +65,7 @@ struct http_resp {
 	unsigned long long left;	/* private: bytes left in this chunk or body */
 	size_t headlen;		/* bytes of head seen so far */
 	size_t llen;		/* private: bytes in line */
-	char line[HTTP_LINE_MAX];
+	char line[HTTP_LINE_MAX + 1];	/* and its CR */
 	char ctype[64];		/* Content-Type, truncated, "" when absent */
 	char retry_after[64];	/* Retry-After, raw, "" when absent */
 	size_t blen;
@@ -87,7 +87,7 @@ int http_feed(struct http_resp *r, const char *p, size_t n);
 /*
  * http_eof(): the connection closed. HTTP_DONE when the body was delimited
  * by the close (neither Content-Length nor chunked) or already complete,
- * else HTTP_BAD ("truncated ...").
+ * else HTTP_BAD ("connection closed ...").
  */
 int http_eof(struct http_resp *r);
 

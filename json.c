@@ -360,8 +360,12 @@ json_parse(struct json *j, const char *js, size_t len, const char **why)
 		return -1;
 	}
 	p = 0;
-	if (walk(j, 0, &p, 0, why) != r)
+	if ((r = walk(j, 0, &p, 0, why)) < 0)
 		return -1;
+	if (r != j->ntok) {
+		*why = "data after the object";
+		return -1;
+	}
 	if (skipws(j, p) != len) {
 		*why = "data after the object";
 		return -1;
@@ -383,7 +387,7 @@ skip(const struct json *j, int t)
 int
 json_get(const struct json *j, int obj, const char *key)
 {
-	char name[128];
+	char name[JSON_KEY_MAX];
 	size_t klen = strlen(key);
 	int i, m, found = JSON_ABSENT;
 	long n;
@@ -443,13 +447,16 @@ json_int(const struct json *j, int t, long long *v)
 	if (i == n)
 		return -1;
 	for (; i < n; i++) {
+		/* LLONG_MAX, or one more for a negative number */
+		unsigned long long max = 9223372036854775807ULL + (unsigned)neg;
+
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		if (u > (9223372036854775807ULL - (unsigned)(s[i] - '0')) / 10)
+		if (u > (max - (unsigned)(s[i] - '0')) / 10)
 			return -1;
 		u = u * 10 + (unsigned)(s[i] - '0');
 	}
-	*v = neg ? -(long long)u : (long long)u;
+	*v = neg ? (long long)(0ULL - u) : (long long)u;
 	return 0;
 }
 

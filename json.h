@@ -24,6 +24,7 @@
 
 #define JSON_TOKENS 256
 #define JSON_DEPTH 32
+#define JSON_KEY_MAX 256	/* json_get() finds keys shorter than this */
 
 struct json {
 	const char *js;
@@ -40,8 +41,8 @@ struct json {
 int json_parse(struct json *j, const char *js, size_t len, const char **why);
 
 /*
- * json_get(): the value token of key in the object at token obj, compared
- * after unescaping. Returns the token index, JSON_ABSENT, or JSON_DUPLICATE
+ * json_get(): the value token of key (shorter than JSON_KEY_MAX bytes) in
+ * the object at token obj, compared after unescaping. Returns the token index, JSON_ABSENT, or JSON_DUPLICATE
  * when the key appears more than once (an ambiguous document).
  */
 #define JSON_ABSENT (-1)

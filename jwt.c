@@ -75,7 +75,7 @@ jwt_claims(const char *s, size_t n, char *buf, size_t cap, struct json *j)
 
 	if (jwt_shape(s, n) < 0)
 		return -1;
-	p = memchr(s, '.', n) + 1;
+	p = (const char *)memchr(s, '.', n) + 1;
 	q = memchr(p, '.', n - (size_t)(p - s));
 	len = b64url_decode((unsigned char *)buf, cap, p, (size_t)(q - p));
 	if (len < 0)

@@ -10,6 +10,7 @@ int msg_verbose;
 #define SECRETS_MAX 8
 static struct { const char *p; size_t n; } secrets[SECRETS_MAX];
 static size_t nsecrets;
+static int overflow;	/* a secret could not be registered: print nothing of substance */
 
 static const char REDACTED[] = "[redacted]";
 
@@ -126,17 +127,22 @@ fail(struct fail *fl, int code, const char *f, ...)
 void
 msg_secret(const void *p, size_t n)
 {
-	if (n > 0 && nsecrets < SECRETS_MAX) {
-		secrets[nsecrets].p = p;
-		secrets[nsecrets].n = n;
-		nsecrets++;
+	if (n == 0)
+		return;
+	if (nsecrets == SECRETS_MAX) {
+		overflow = 1;
+		return;
 	}
+	secrets[nsecrets].p = p;
+	secrets[nsecrets].n = n;
+	nsecrets++;
 }
 
 void
 msg_forget(void)
 {
 	nsecrets = 0;
+	overflow = 0;
 }
 
 static int
@@ -146,32 +152,53 @@ b64url(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-/* Length of a JWT-shaped run at s ("eyJ" then base64url and dots, two dots at least), or 0. */
+/*
+ * Length of a JWT-shaped run at s, or 0: "eyJ" (base64 of '{"') then at
+ * least 17 more base64url characters or dots. A JWT cut short, without its
+ * dots, still counts.
+ */
 static size_t
 jwtlen(const char *s)
 {
-	size_t n, dots = 0;
+	size_t n;
 
 	if (strncmp(s, "eyJ", 3) != 0)
 		return 0;
 	for (n = 3; b64url((unsigned char)s[n]) || s[n] == '.'; n++)
-		dots += s[n] == '.';
-	return dots >= 2 ? n : 0;
+		;
+	return n >= 20 ? n : 0;
+}
+
+/* Length of the secret at s, or of a start of one (8 bytes or more) that ends s; 0 if none. */
+static size_t
+secretlen(const char *s, size_t left)
+{
+	size_t k;
+
+	for (k = 0; k < nsecrets; k++) {
+		size_t n = secrets[k].n;
+
+		if (n <= left && memcmp(s, secrets[k].p, n) == 0)
+			return n;
+		if (n > left && left >= 8 && memcmp(s, secrets[k].p, left) == 0)
+			return left;
+	}
+	return 0;
 }
 
 size_t
 msg_redact(char *dst, size_t cap, const char *s)
 {
-	size_t i, j, k, n, len = strlen(s);
+	size_t i, j, k, n, len;
 
 	if (cap == 0)
 		return 0;
+	if (overflow)
+		s = "internal error: too many secrets to redact; message withheld";
+	len = strlen(s);
 	for (i = j = 0; i < len && j + 1 < cap; ) {
-		n = jwtlen(s + i);
-		for (k = 0; n == 0 && k < nsecrets; k++)
-			if (secrets[k].n <= len - i &&
-			    memcmp(s + i, secrets[k].p, secrets[k].n) == 0)
-				n = secrets[k].n;
+		if ((n = jwtlen(s + i)) == 0)
+			n = secretlen(s + i, len - i);
 		if (n == 0) {
 			dst[j++] = s[i++];
 			continue;

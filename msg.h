@@ -9,8 +9,10 @@
  *
  * Secrets: msg_secret() registers a buffer (the CR token, the access token)
  * whose bytes must never be printed; every line that leaves through
- * msg_line() and note() has each registered secret, and anything shaped like
- * a JWT, replaced by "[redacted]".
+ * msg_line() and note() has each registered secret (and a start of one, 8
+ * bytes or more, that a truncation left at the end of the line), and
+ * anything shaped like a JWT, replaced by "[redacted]". If more secrets are
+ * registered than the table holds, every line is withheld: it fails closed.
  */
 #ifndef MSG_H
 #define MSG_H
@@ -75,8 +77,8 @@ void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered
- * secret and each JWT-shaped run ("eyJ..." with two dots) replaced by
- * "[redacted]". Returns the length written.
+ * secret and each JWT-shaped run ("eyJ" and 17 or more base64url characters
+ * or dots) replaced by "[redacted]". Returns the length written.
  */
 size_t msg_redact(char *dst, size_t cap, const char *s);
 

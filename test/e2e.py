@@ -12,7 +12,6 @@ test whatever else it checks. Output is one line per test, then a summary.
 import json
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -439,7 +438,6 @@ def usage_errors():
     for args, needle, base in cases:
         r = E.run(args, base=base)
         expect(r, 2, needle)
-        check(E.requests() == [] or True, "")
 
 
 @test
@@ -702,5 +700,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
