@@ -663,6 +663,23 @@ def name_resolution_failure():
     expect(r, 4, "name resolution", "iam.test.invalid")
 
 
+@test
+def deadline_during_name_resolution():
+    if not ROOT or not CHROOT or not UNSHARE:
+        return "skip: needs root, chroot and unshare"
+    root = make_root({"/ca.pem": open(E.ca).read(), "/token": E.cr,
+                      "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:5 attempts:3\n"},
+                     hosts="")
+    d = os.path.join(root, "out")
+    os.mkdir(d)
+    r = E.run(["--url", "https://iam.test.invalid", "--cacert", "/ca.pem", "--token-file",
+               "/token", "--profile-id", iam.PROFILE_ID, "--timeout", "1", "-o", "/out/t"],
+              base=False, prefix=[UNSHARE, "-n", CHROOT, root], argv0="/crtoken")
+    expect(r, 9, "deadline")
+    check(0.8 <= r.secs <= 5, "the deadline covers name resolution (%.2fs)" % r.secs, r)
+    check(os.listdir(d) == [], "nothing written", r)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
