@@ -30,11 +30,12 @@ BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
-OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o \
-      $(BUILD)/net.o $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/file.o \
-      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o
-UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o
-HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h
+OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o $(BUILD)/der.o \
+      $(BUILD)/net.o $(BUILD)/proxy.o $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/file.o \
+      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o $(BUILD)/alloc.o
+UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o $(BUILD)/der.o \
+    $(BUILD)/proxy.o $(BUILD)/net.o
+HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h
 
 all: crtoken
 

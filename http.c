@@ -38,11 +38,76 @@ alnum(int c)
 static const char SUFFIX[] = "/identity/token";
 
 int
+url_hostport(const char *a, size_t an, char *host, char *port,
+    unsigned long defport, int *iplit, const char *what, struct fail *f)
+{
+	const char *h = a, *he, *p, *q = a + an;
+	size_t n, i, colons = 0;
+	unsigned long pn = defport;
+
+	*iplit = 0;
+	if (an > 0 && *h == '[') {
+		if ((he = memchr(h, ']', an)) == NULL)
+			return fail(f, XC_USAGE, "%s: unclosed '[' in host", what);
+		h++;
+		p = he + 1;
+		*iplit = 6;
+	} else {
+		for (he = h; he < q && *he != ':'; he++)
+			;
+		p = he;
+	}
+	n = (size_t)(he - h);
+	if (n == 0)
+		return fail(f, XC_USAGE, "%s: no host", what);
+	if (n > URL_HOST_MAX)
+		return fail(f, XC_USAGE, "%s: host name longer than %d bytes",
+		    what, URL_HOST_MAX);
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)h[i];
+
+		if (*iplit == 6 ? !(c == ':' || c == '.' || digit(c) ||
+		    (lower(c) >= 'a' && lower(c) <= 'f')) :
+		    !(alnum(c) || c == '-' || c == '.' || c == '_'))
+			return fail(f, XC_USAGE, "%s: character '%c' in host", what,
+			    c > 32 && c < 127 ? c : '?');
+		colons += c == ':';
+		host[i] = (char)lower(c);
+	}
+	host[n] = '\0';
+	if (*iplit == 6 && colons < 2)
+		return fail(f, XC_USAGE, "%s: '[%.*s]' is not an IPv6 address",
+		    what, (int)n, h);
+	if (*iplit == 0) {
+		for (i = 0; i < n && (digit(h[i]) || h[i] == '.'); i++)
+			;
+		if (i == n)
+			*iplit = 4;
+		for (i = 0; i < n; i++)
+			if (h[i] == '.' && (i == 0 || h[i - 1] == '.'))
+				return fail(f, XC_USAGE, "%s: empty label in host", what);
+	}
+	if (p < q) {
+		if (*p != ':' || p + 1 == q)
+			return fail(f, XC_USAGE, "%s: bad port", what);
+		pn = 0;
+		for (p++; p < q; p++) {
+			if (!digit(*p) || pn > 65535)
+				return fail(f, XC_USAGE, "%s: bad port", what);
+			pn = pn * 10 + (unsigned long)(*p - '0');
+		}
+		if (pn == 0 || pn > 65535)
+			return fail(f, XC_USAGE, "%s: port out of range", what);
+	}
+	fmt(port, 6, "%lu", pn);
+	return 0;
+}
+
+int
 url_parse(struct url *u, const char *s, struct fail *f)
 {
-	const char *h, *he, *p, *q;
-	size_t n, i, dots = 0, colons = 0;
-	unsigned long port = 443;
+	const char *p, *q, *h;
+	size_t n;
 
 	memset(u, 0, sizeof *u);
 	for (p = s; *p && *p != ':'; p++)
@@ -57,64 +122,11 @@ url_parse(struct url *u, const char *s, struct fail *f)
 		if (*q == '@')
 			return fail(f, XC_USAGE, "bad URL: user information "
 			    "(user@) is not allowed");
-	/* h..q is the authority */
-	if (*h == '[') {
-		if ((he = memchr(h, ']', (size_t)(q - h))) == NULL)
-			return fail(f, XC_USAGE, "bad URL: unclosed '[' in host");
-		h++;
-		p = he + 1;
-		u->iplit = 6;
-	} else {
-		for (he = h; he < q && *he != ':'; he++)
-			;
-		p = he;
-	}
-	n = (size_t)(he - h);
-	if (n == 0)
-		return fail(f, XC_USAGE, "bad URL: no host");
-	if (n > URL_HOST_MAX)
-		return fail(f, XC_USAGE, "bad URL: host name longer than %d bytes",
-		    URL_HOST_MAX);
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)h[i];
-
-		if (u->iplit == 6 ? !(c == ':' || c == '.' || digit(c) ||
-		    (lower(c) >= 'a' && lower(c) <= 'f')) :
-		    !(alnum(c) || c == '-' || c == '.' || c == '_'))
-			return fail(f, XC_USAGE, "bad URL: character '%c' in host",
-			    c > 32 && c < 127 ? c : '?');
-		dots += c == '.';
-		colons += c == ':';
-		u->host[i] = (char)lower(c);
-	}
-	if (u->iplit == 6 && colons < 2)
-		return fail(f, XC_USAGE, "bad URL: '[%.*s]' is not an IPv6 address",
-		    (int)n, h);
-	if (u->iplit == 0) {
-		for (i = 0; i < n && (digit(h[i]) || h[i] == '.'); i++)
-			;
-		if (i == n)
-			u->iplit = 4;
-		for (i = 0; i < n; i++)
-			if (h[i] == '.' && (i == 0 || h[i - 1] == '.'))
-				return fail(f, XC_USAGE, "bad URL: empty label in host");
-	}
-	(void)dots;
-	if (p < q) {
-		if (*p != ':' || p + 1 == q)
-			return fail(f, XC_USAGE, "bad URL: bad port");
-		port = 0;
-		for (p++; p < q; p++) {
-			if (!digit(*p) || port > 65535)
-				return fail(f, XC_USAGE, "bad URL: bad port");
-			port = port * 10 + (unsigned long)(*p - '0');
-		}
-		if (port == 0 || port > 65535)
-			return fail(f, XC_USAGE, "bad URL: port out of range");
-	}
-	fmt(u->port, sizeof u->port, "%lu", port);
+	if (url_hostport(h, (size_t)(q - h), u->host, u->port, 443, &u->iplit,
+	    "bad URL", f) != 0)
+		return XC_USAGE;
 	/* path */
-	if (*q == '?' || *q == '#' || strpbrk(q, "?#") != NULL)
+	if (strpbrk(q, "?#") != NULL)
 		return fail(f, XC_USAGE, "bad URL: query or fragment not allowed");
 	for (p = q; *p; p++)
 		if ((unsigned char)*p <= 32 || (unsigned char)*p >= 127)
@@ -487,4 +499,77 @@ http_eof(struct http_resp *r)
 		return bad(r, "connection closed in the response head");
 	}
 	return bad(r, "connection closed before the end of the body");
+}
+
+/* ---- Retry-After ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long long
+days(long long y, int m, int d)
+{
+	long long era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* n digits at s: the value, or -1. */
+static long
+num(const char *s, int n)
+{
+	long v = 0;
+
+	while (n-- > 0) {
+		if (!digit(*s))
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+long
+http_retry_after(const char *v, long long now)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long long t;
+	long d, y, hh, mm, ss;
+	int m;
+	size_t n = strlen(v), i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n && digit(v[i]); i++)
+		;
+	if (i == n) {	/* delta-seconds */
+		long sec = 0;
+
+		for (i = 0; i < n; i++) {
+			if (sec > 100000000)
+				return 100000000;
+			sec = sec * 10 + (v[i] - '0');
+		}
+		return sec;
+	}
+	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+	if (n != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+	    v[16] != ' ' || v[19] != ':' || v[22] != ':' || v[25] != ' ' ||
+	    memcmp(v + 26, "GMT", 3) != 0)
+		return -1;
+	for (m = 0; m < 12 && memcmp(months + 3 * m, v + 8, 3) != 0; m++)
+		;
+	d = num(v + 5, 2);
+	y = num(v + 12, 4);
+	hh = num(v + 17, 2);
+	mm = num(v + 20, 2);
+	ss = num(v + 23, 2);
+	if (m == 12 || d < 1 || d > 31 || y < 1970 || hh < 0 || hh > 23 ||
+	    mm < 0 || mm > 59 || ss < 0 || ss > 60)
+		return -1;
+	t = days(y, m + 1, (int)d) * 86400 + hh * 3600 + mm * 60 + ss;
+	if (t <= now)
+		return 0;
+	return t - now > 100000000 ? 100000000 : (long)(t - now);
 }

@@ -32,6 +32,15 @@ struct url {
  */
 int url_parse(struct url *u, const char *s, struct fail *f);
 
+/*
+ * url_hostport(): the authority a[0..an) as "HOST[:PORT]" or "[V6][:PORT]":
+ * host (URL_HOST_MAX + 1 bytes, lower case, no brackets), port (6 bytes,
+ * defport when absent), *iplit as in struct url. Messages start with what.
+ * Returns 0 or XC_USAGE.
+ */
+int url_hostport(const char *a, size_t an, char *host, char *port,
+    unsigned long defport, int *iplit, const char *what, struct fail *f);
+
 /* A growing buffer with a hard cap; once over it stays over. */
 struct buf {
 	char *p;
@@ -93,5 +102,12 @@ int http_eof(struct http_resp *r);
 
 /* Whether the response head is complete (status and headers known). */
 int http_head_done(const struct http_resp *r);
+
+/*
+ * http_retry_after(): a Retry-After value (delta-seconds, or an IMF-fixdate
+ * HTTP-date compared with now, epoch seconds) in seconds from now: 0 for a
+ * date in the past, at most 100000000; -1 when empty or not understood.
+ */
+long http_retry_after(const char *v, long long now);
 
 #endif

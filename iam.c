@@ -276,7 +276,10 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 	if ((hlen = http_head(head, sizeof head, u, form.len, VERSION)) == 0)
 		return fail(f, XC_INTERNAL, "request: head does not fit");
 
-	if ((fd = net_connect(u->host, u->port, deadline, f)) < 0)
+	tok->retry_after = -1;
+	fd = rq->proxy ? proxy_connect(rq->proxy, u, deadline, rq->connect_ms, f) :
+	    net_connect(u->host, u->port, deadline, rq->connect_ms, f);
+	if (fd < 0)
 		return f->code;
 	r = tls_start(fd, u->host, deadline, f);
 	if (r == 0) {
@@ -305,6 +308,7 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 	if (r == 0) {
 		note("HTTP %d, %lu-byte body (%s)", resp.status,
 		    (unsigned long)resp.blen, resp.ctype[0] ? resp.ctype : "no type");
+		tok->retry_after = http_retry_after(resp.retry_after, (long long)time(NULL));
 		r = iam_response(resp.status, resp.ctype, resp.body, resp.blen,
 		    rq->cr, rq->crlen, tok, f);
 	}

@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "msg.h"
+#include "proxy.h"
 
 #define IAM_TOKEN_MAX 16384	/* cap on the access token IAM returns */
 #define CR_TOKEN_MAX 65536	/* cap on the CR token file (before trimming) */
@@ -24,6 +25,8 @@ struct iam_req {
 	const char *scope;		/* NULL when not sent */
 	const char *cr;			/* the CR token, trimmed and checked */
 	size_t crlen;
+	const struct proxy *proxy;	/* NULL: connect directly */
+	int connect_ms;			/* for each connection attempt */
 };
 
 struct iam_token {
@@ -32,6 +35,8 @@ struct iam_token {
 	char type[32];			/* token_type, "Bearer" by default */
 	long long expires_in;		/* seconds */
 	long long expiration;		/* epoch seconds */
+	long retry_after;		/* seconds asked by Retry-After, -1 if none;
+					   set on failures too */
 };
 
 /*

@@ -121,7 +121,7 @@ bad:
 
 int
 net_connect(const char *host, const char *port, long long deadline,
-    struct fail *f)
+    int connect_ms, struct fail *f)
 {
 	struct addrinfo hints, *res, *ai;
 	char addr[48];
@@ -135,39 +135,51 @@ net_connect(const char *host, const char *port, long long deadline,
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
 		if (r == EAI_NONAME || r == EAI_NODATA)
-			return fail(f, XC_DNS, "name resolution: %s: no such host; "
-			    "check the URL, /etc/hosts and the DNS search domains", host), -1;
-		if (r == EAI_AGAIN)
-			return fail(f, XC_DNS, "name resolution: %s: no answer "
-			    "from the DNS servers in /etc/resolv.conf", host), -1;
-		if (r == EAI_SYSTEM)
-			return fail(f, XC_DNS, "name resolution: %s: %s", host,
-			    strerror(errno)), -1;
-		return fail(f, XC_DNS, "name resolution: %s: %s", host,
-		    gai_strerror(r)), -1;
+			fail(f, XC_DNS, "name resolution: %s: no such host; "
+			    "check the URL, /etc/hosts and the DNS search domains", host);
+		else if (r == EAI_AGAIN)
+			fail(f, XC_DNS, "name resolution: %s: no answer "
+			    "from the DNS servers in /etc/resolv.conf", host);
+		else if (r == EAI_FAIL)
+			fail(f, XC_DNS, "name resolution: %s: the DNS server "
+			    "failed (SERVFAIL or REFUSED)", host);
+		else
+			fail(f, XC_DNS, "name resolution: %s: %s", host,
+			    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		f->io = 1;
+		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
+	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
+		long long until = clock_ms() + connect_ms;
+
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		addrname(ai, addr, sizeof addr);
 		n++;
 		note("connecting to %s port %s", addr, port);
-		if ((fd = try_addr(ai, deadline)) >= 0)
+		if ((fd = try_addr(ai, until < deadline ? until : deadline)) >= 0)
 			break;
-		if (errno == ETIMEDOUT && ms_left(deadline) == 0) {
+		if (errno == ETIMEDOUT && ms_left(deadline) == 0)
 			fail(f, XC_TIMEOUT, "connect to %s port %s: deadline "
 			    "passed (--timeout)", addr, port);
-			break;
-		}
-		fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,
-		    strerror(errno));
+		else if (errno == ETIMEDOUT)
+			fail(f, XC_TIMEOUT, "connect to %s port %s: no answer within "
+			    "--connect-timeout", addr, port);
+		else
+			fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,
+			    strerror(errno));
 		f->io = 1;
+		note("%s", f->text);
 	}
 	freeaddrinfo(res);
-	if (n == 0)
-		return fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 "
-		    "address", host), -1;
-	if (fd >= 0)
+	if (fd >= 0) {
 		note("connected to %s port %s", addr, port);
-	return fd;
+		return fd;
+	}
+	if (n == 0 && ms_left(deadline) > 0)
+		fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address", host);
+	else if (n == 0)
+		fail(f, XC_TIMEOUT, "name resolution: %s: deadline passed (--timeout)",
+		    host);
+	return -1;
 }

@@ -16,13 +16,15 @@ int ms_left(long long deadline);
 
 /*
  * net_connect(): resolve host (getaddrinfo: /etc/hosts, then DNS per
- * /etc/resolv.conf) and try each address in order until one connects.
- * Returns a non-blocking, close-on-exec socket, or -1 with f filled:
- * XC_DNS (no such name, no answer), XC_CONNECT (refused, unreachable; the
- * last address's error) or XC_TIMEOUT (deadline passed while connecting).
+ * /etc/resolv.conf; an IP literal as is) and try each address, IPv6 and
+ * IPv4, in the resolver's order until one connects, giving each at most
+ * connect_ms and all of them no more than deadline. Returns a non-blocking,
+ * close-on-exec socket, or -1 with f filled (f->io set): XC_DNS (no such
+ * name, no answer), XC_CONNECT (refused, unreachable) or XC_TIMEOUT (no
+ * answer within connect_ms, or the deadline passed): the last address's.
  */
 int net_connect(const char *host, const char *port, long long deadline,
-    struct fail *f);
+    int connect_ms, struct fail *f);
 
 /*
  * net_wait(): poll fd for events (POLLIN or POLLOUT) until deadline.

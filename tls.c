@@ -1,4 +1,6 @@
 /* see tls.h */
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -7,11 +9,28 @@
 #include <bearssl.h>
 
 #include "anchors.h"
+#include "der.h"
 #include "net.h"
 #include "tls.h"
 
 static br_ssl_client_context sc;
 static br_x509_minimal_context xc;
+
+/*
+ * The X.509 engine BearSSL sees: br_x509_minimal, plus a copy of the leaf
+ * certificate so that an IP-literal host can be checked against its
+ * iPAddress names (BearSSL checks DNS names only).
+ */
+#define LEAF_MAX 16384
+static struct {
+	const br_x509_class *vtable;
+	int ncert;
+	size_t leaflen;
+	int leafover;
+	unsigned char ip[16];
+	size_t iplen;		/* 0: a DNS name, checked by br_x509_minimal */
+	unsigned char leaf[LEAF_MAX];
+} chk;
 static unsigned char iobuf[BR_SSL_BUFSIZE_MONO];
 static int sock = -1;
 static int handshaken;
@@ -106,7 +125,7 @@ static const struct {
 	    "a certificate in the chain is expired or not yet valid (check the clock)" },
 	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH", "the chain is out of order" },
 	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME",
-	    "the certificate is not for this host name" },
+	    "the certificate is not for this host name or IP address" },
 	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION",
 	    "unsupported critical extension" },
 	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA", "an intermediate is not a CA" },
@@ -181,6 +200,79 @@ tls_suite(void)
 			return suite_names[i];
 	return "?";
 }
+
+static const br_x509_class **
+inner(void)
+{
+	return &xc.vtable;
+}
+
+static void
+chk_start_chain(const br_x509_class **ctx, const char *name)
+{
+	(void)ctx;
+	chk.ncert = 0;
+	chk.leaflen = 0;
+	chk.leafover = 0;
+	xc.vtable->start_chain(inner(), name);
+}
+
+static void
+chk_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	(void)ctx;
+	xc.vtable->start_cert(inner(), length);
+}
+
+static void
+chk_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	if (chk.ncert == 0) {
+		if (len > LEAF_MAX - chk.leaflen)
+			chk.leafover = 1;
+		else {
+			memcpy(chk.leaf + chk.leaflen, buf, len);
+			chk.leaflen += len;
+		}
+	}
+	xc.vtable->append(inner(), buf, len);
+}
+
+static void
+chk_end_cert(const br_x509_class **ctx)
+{
+	(void)ctx;
+	chk.ncert++;
+	xc.vtable->end_cert(inner());
+}
+
+static unsigned
+chk_end_chain(const br_x509_class **ctx)
+{
+	unsigned r = xc.vtable->end_chain(inner());
+
+	(void)ctx;
+	if (r != BR_ERR_OK || chk.iplen == 0)
+		return r;
+	if (chk.leafover)
+		return BR_ERR_X509_LIMIT_EXCEEDED;
+	if (der_san_ip(chk.leaf, chk.leaflen, chk.ip, chk.iplen) != 1)
+		return BR_ERR_X509_BAD_SERVER_NAME;
+	return BR_ERR_OK;
+}
+
+static const br_x509_pkey *
+chk_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	(void)ctx;
+	return xc.vtable->get_pkey((const br_x509_class *const *)inner(), usages);
+}
+
+static const br_x509_class chk_vtable = {
+	sizeof chk, chk_start_chain, chk_start_cert, chk_append, chk_end_cert,
+	chk_end_chain, chk_get_pkey
+};
 
 /* The engine closed: classify its error (or a clean close: 0). */
 static int
@@ -340,16 +432,25 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
 	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable,
 	    &br_sslrec_out_chapol_vtable);
-	br_ssl_engine_set_x509(eng, &xc.vtable);
+	chk.vtable = &chk_vtable;
+	chk.iplen = 0;
+	if (inet_pton(AF_INET, host, chk.ip) == 1)
+		chk.iplen = 4;
+	else if (inet_pton(AF_INET6, host, chk.ip) == 1)
+		chk.iplen = 16;
+	br_ssl_engine_set_x509(eng, &chk.vtable);
 	br_ssl_engine_set_buffer(eng, iobuf, sizeof iobuf, 0);
 	if (getentropy(seed, sizeof seed) != 0)
 		return fail(f, XC_INTERNAL, "TLS: no entropy from getentropy(): %s",
 		    strerror(errno));
 	br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
 	explicit_bzero(seed, sizeof seed);
-	if (!br_ssl_client_reset(&sc, host, 0))
+	/* an IP literal: no SNI (RFC 6066), and the name check is ours */
+	if (!br_ssl_client_reset(&sc, chk.iplen ? NULL : host, 0))
 		return closed(f) ? f->code : fail(f, XC_INTERNAL, "TLS: reset failed");
-	note("TLS handshake with %s (SNI and certificate name check on)", host);
+	note("TLS handshake with %s (%s)", host, chk.iplen ? "no SNI for an IP "
+	    "address; certificate iPAddress check on" : "SNI and certificate "
+	    "name check on");
 	r = run(BR_SSL_SENDAPP, deadline, f);
 	if (r == 1)
 		return io_fail(f, "the server closed the connection mid-handshake", 0);

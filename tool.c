@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "jwt.h"
 #include "msg.h"
 #include "net.h"
+#include "proxy.h"
 #include "tls.h"
 
 #ifndef VERSION
@@ -56,12 +58,28 @@ static const char usage_text[] =
 "                         /var/run/secrets/tokens/sa-token and\n"
 "                         /var/run/secrets/codeengine.cloud.ibm.com/\n"
 "                         compute-resource-token/token\n"
-"  --url URL              IAM endpoint, https:// only [IAM_URL];\n"
-"                         default " DEFAULT_URL "\n"
+"  --url URL              IAM endpoint, https:// only, a host name or an IP\n"
+"                         address [IAM_URL]; default " DEFAULT_URL "\n"
 "  --scope S              send scope=S\n"
 "  --cacert FILE          trust the PEM certificates in FILE instead of the\n"
 "                         embedded roots [SSL_CERT_FILE]\n"
-"  --timeout SECONDS      deadline for the whole run (default 30)\n"
+"  --timeout SECONDS      deadline for the whole run, retries and name\n"
+"                         resolution included (default 30)\n"
+"  --connect-timeout SECONDS\n"
+"                         for each connection attempt (default 10)\n"
+"  --retries N            retry transient failures (codes 4, 5, 7 on I/O\n"
+"                         errors, 9, 11, 12) N times (default 4), with\n"
+"                         jittered exponential backoff and Retry-After\n"
+"  --proxy URL            http://[USER:PASSWORD@]HOST[:PORT] proxy for CONNECT\n"
+"                         [HTTPS_PROXY, https_proxy, ALL_PROXY, all_proxy];\n"
+"                         \"\" for none\n"
+"  --noproxy LIST         hosts to reach directly: names (and names under\n"
+"                         them), IP addresses, or * [NO_PROXY, no_proxy]\n"
+"  --private              use the private endpoint,\n"
+"                         https://private.iam.cloud.ibm.com\n"
+"  --region R             with --private: https://private.R.iam.cloud.ibm.com\n"
+"                         (au-syd br-sao ca-mon ca-tor eu-de eu-es eu-gb\n"
+"                         jp-osa jp-tok us-east us-south); --url beats both\n"
 "  -o, --output FILE      write atomically to FILE instead of stdout\n"
 "  --mode OCTAL           mode of FILE (default 0600)\n"
 "  -f, --format FMT       token (default), json, header or env\n"
@@ -96,7 +114,8 @@ static struct {
 	const char *profile_id, *profile_name, *profile_crn, *profile;
 	const char *token_file, *url, *scope, *cacert, *timeout;
 	const char *output, *mode, *format;
-	int quiet;
+	const char *connect_timeout, *retries, *proxy, *noproxy, *region;
+	int quiet, private;
 } opt;
 
 static struct fail fl;
@@ -310,7 +329,8 @@ render(int format)
 }
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
-    O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
+    O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
+    O_NOPROXY, O_REGION, O_PRIVATE, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
 
 static const struct {
 	const char *name;
@@ -329,6 +349,12 @@ static const struct {
 	[O_OUTPUT] = { "output", 'o', 1 },
 	[O_MODE] = { "mode", 0, 1 },
 	[O_FORMAT] = { "format", 'f', 1 },
+	[O_CTIMEOUT] = { "connect-timeout", 0, 1 },
+	[O_RETRIES] = { "retries", 0, 1 },
+	[O_PROXY] = { "proxy", 0, 1 },
+	[O_NOPROXY] = { "noproxy", 0, 1 },
+	[O_REGION] = { "region", 0, 1 },
+	[O_PRIVATE] = { "private", 0, 0 },
 	[O_VERBOSE] = { "verbose", 'v', 0 },
 	[O_QUIET] = { "quiet", 'q', 0 },
 	[O_HELP] = { "help", 'h', 0 },
@@ -346,6 +372,9 @@ option(int id, const char *v)
 		[O_SCOPE] = &opt.scope, [O_CACERT] = &opt.cacert,
 		[O_TIMEOUT] = &opt.timeout, [O_OUTPUT] = &opt.output,
 		[O_MODE] = &opt.mode, [O_FORMAT] = &opt.format,
+		[O_CTIMEOUT] = &opt.connect_timeout, [O_RETRIES] = &opt.retries,
+		[O_PROXY] = &opt.proxy, [O_NOPROXY] = &opt.noproxy,
+		[O_REGION] = &opt.region,
 	};
 	char ver[256];
 	size_t n;
@@ -356,6 +385,9 @@ option(int id, const char *v)
 		return;
 	case O_QUIET:
 		opt.quiet = 1;
+		return;
+	case O_PRIVATE:
+		opt.private = 1;
 		return;
 	case O_HELP:
 		finish(file_stdout(usage_text, sizeof usage_text - 1, &fl));
@@ -424,118 +456,275 @@ parse_args(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[i]);
 }
 
-int
-main(int argc, char **argv)
+static const char *const regions[] = {
+	"au-syd", "br-sao", "ca-mon", "ca-tor", "eu-de", "eu-es", "eu-gb",
+	"jp-osa", "jp-tok", "us-east", "us-south",
+};
+
+/* What the options and the environment resolve to. */
+static struct {
+	struct url url;
+	struct proxy proxy;
+	long long timeout_ms, connect_ms;
+	int retries;
+	unsigned long mode;
+	int format;
+} cfg;	/* in .bss: the defaults are set by configure() */
+
+/* The endpoint: --url, else --private [--region], else IAM_URL, else the public one. */
+static void
+endpoint(void)
 {
-	static struct url url;
-	struct iam_req rq = { 0 };
-	struct itimerval it = { 0 };
-	const char *pid, *pname, *pcrn, *prof, *tf, *cacert;
-	long long ms = 30000, deadline;
-	unsigned long mode = 0600;
-	int format = FMT_TOKEN, r;
-	size_t n;
+	char buf[128];
+	const char *u = opt.url;
+	size_t i;
 
-	deadline = clock_ms();
-	signal(SIGPIPE, SIG_IGN);
-	parse_args(argc, argv);
+	if (opt.region && !opt.private)
+		usage_error("--region %s: goes with --private", opt.region);
+	if (opt.region) {
+		for (i = 0; i < sizeof regions / sizeof regions[0] &&
+		    strcmp(opt.region, regions[i]) != 0; i++)
+			;
+		if (i == sizeof regions / sizeof regions[0])
+			usage_error("--region %s: not a region with a private IAM endpoint "
+			    "(au-syd br-sao ca-mon ca-tor eu-de eu-es eu-gb jp-osa jp-tok "
+			    "us-east us-south)", opt.region);
+	}
+	if (u == NULL && opt.private) {
+		if (opt.region)
+			fmt(buf, sizeof buf, "https://private.%s.iam.cloud.ibm.com",
+			    opt.region);
+		else
+			fmt(buf, sizeof buf, "https://private.iam.cloud.ibm.com");
+		u = buf;
+	}
+	if (u == NULL)
+		u = env("IAM_URL") ? env("IAM_URL") : DEFAULT_URL;
+	if (url_parse(&cfg.url, u, &fl) != 0)
+		usage_error("%s", fl.text);
+}
 
+/* The proxy for cfg.url, or NULL: --proxy ("" for none), else the environment, minus NO_PROXY. */
+static const struct proxy *
+proxy(void)
+{
+	const char *p = opt.proxy, *no = opt.noproxy;
+
+	if (p == NULL && (p = env("HTTPS_PROXY")) == NULL && (p = env("https_proxy")) == NULL &&
+	    (p = env("ALL_PROXY")) == NULL)
+		p = env("all_proxy");
+	if (no == NULL && (no = env("NO_PROXY")) == NULL)
+		no = env("no_proxy");
+	if (p == NULL || *p == '\0')
+		return NULL;
+	if (proxy_parse(&cfg.proxy, p, &fl) != 0)
+		usage_error("%s", fl.text);
+	if (no != NULL && noproxy_match(no, cfg.url.host)) {
+		note("%s is in NO_PROXY: connecting directly", cfg.url.host);
+		return NULL;
+	}
+	return &cfg.proxy;
+}
+
+/* Everything the options and the environment say, checked: usage errors end here. */
+static void
+configure(struct iam_req *rq)
+{
+	const char *pid, *pname, *pcrn, *prof, *v;
+
+	cfg.timeout_ms = 30000;
+	cfg.connect_ms = 10000;
+	cfg.retries = 4;
+	cfg.mode = 0600;
+	cfg.format = FMT_TOKEN;
 	/* flags beat the environment, one option at a time */
 	pid = opt.profile_id ? opt.profile_id : env("IAM_PROFILE_ID");
 	pname = opt.profile_name ? opt.profile_name : env("IAM_PROFILE_NAME");
 	pcrn = opt.profile_crn ? opt.profile_crn : env("IAM_PROFILE_CRN");
 	prof = opt.profile ? opt.profile : env("IBMCLOUD_CR_PROFILE");
-	tf = opt.token_file ? opt.token_file : env("CR_TOKEN_FILENAME");
-	cacert = opt.cacert ? opt.cacert : env("SSL_CERT_FILE");
-	opt.token_file = tf;
+	if (!opt.token_file)
+		opt.token_file = env("CR_TOKEN_FILENAME");
+	if (!opt.cacert)
+		opt.cacert = env("SSL_CERT_FILE");
 	if (pid)
-		profile_slot(&rq.profile_id, pid, "--profile-id");
+		profile_slot(&rq->profile_id, pid, "--profile-id");
 	if (pname)
-		profile_slot(&rq.profile_name, pname, "--profile-name");
+		profile_slot(&rq->profile_name, pname, "--profile-name");
 	if (pcrn)
-		profile_slot(&rq.profile_crn, pcrn, "--profile-crn");
+		profile_slot(&rq->profile_crn, pcrn, "--profile-crn");
 	if (prof) {
 		if (strncmp(prof, "crn:", 4) == 0)
-			profile_slot(&rq.profile_crn, prof, "--profile (a CRN)");
+			profile_slot(&rq->profile_crn, prof, "--profile (a CRN)");
 		else if (strncmp(prof, "Profile-", 8) == 0)
-			profile_slot(&rq.profile_id, prof, "--profile (an id)");
+			profile_slot(&rq->profile_id, prof, "--profile (an id)");
 		else
-			profile_slot(&rq.profile_name, prof, "--profile (a name)");
+			profile_slot(&rq->profile_name, prof, "--profile (a name)");
 	}
-	if (!rq.profile_id && !rq.profile_name && !rq.profile_crn)
+	if (!rq->profile_id && !rq->profile_name && !rq->profile_crn)
 		usage_error("no trusted profile: give --profile-id, --profile-name, "
 		    "--profile-crn or --profile (or IAM_PROFILE_ID, IAM_PROFILE_NAME, "
 		    "IAM_PROFILE_CRN, IBMCLOUD_CR_PROFILE)");
 	if (opt.scope) {
 		check_value("--scope", opt.scope);
-		rq.scope = opt.scope;
+		rq->scope = opt.scope;
 	}
-	if (url_parse(&url, opt.url ? opt.url : env("IAM_URL") ? env("IAM_URL") :
-	    DEFAULT_URL, &fl) != 0)
-		usage_error("%s", fl.text);
-	if (url.iplit)
-		usage_error("bad URL: IP-literal hosts are not supported yet; use a "
-		    "host name");
-	rq.url = &url;
-	if (opt.timeout && ((ms = timeout_ms(opt.timeout)) <= 0 ||
-	    ms > 86400LL * 1000))
+	endpoint();
+	rq->url = &cfg.url;
+	rq->proxy = proxy();
+	if ((v = opt.timeout) && ((cfg.timeout_ms = timeout_ms(v)) <= 0 ||
+	    cfg.timeout_ms > 86400LL * 1000))
 		usage_error("--timeout %s: not a number of seconds between 0.001 "
-		    "and 86400", opt.timeout);
-	timeout_s = (long)((ms + 999) / 1000);
-	if (opt.mode) {
-		const char *p;
-
-		mode = 0;
-		for (p = opt.mode; *p >= '0' && *p <= '7' && mode <= 0777; p++)
-			mode = mode * 8 + (unsigned long)(*p - '0');
-		if (p == opt.mode || *p != '\0' || mode > 0777)
+		    "and 86400", v);
+	timeout_s = (long)((cfg.timeout_ms + 999) / 1000);
+	if ((v = opt.connect_timeout) && ((cfg.connect_ms = timeout_ms(v)) <= 0 ||
+	    cfg.connect_ms > 86400LL * 1000))
+		usage_error("--connect-timeout %s: not a number of seconds between "
+		    "0.001 and 86400", v);
+	rq->connect_ms = (int)cfg.connect_ms;
+	if ((v = opt.retries)) {
+		for (cfg.retries = 0; *v >= '0' && *v <= '9' && cfg.retries <= 100; v++)
+			cfg.retries = cfg.retries * 10 + (*v - '0');
+		if (v == opt.retries || *v != '\0' || cfg.retries > 100)
+			usage_error("--retries %s: not a whole number from 0 to 100",
+			    opt.retries);
+	}
+	if ((v = opt.mode)) {
+		for (cfg.mode = 0; *v >= '0' && *v <= '7' && cfg.mode <= 0777; v++)
+			cfg.mode = cfg.mode * 8 + (unsigned long)(*v - '0');
+		if (v == opt.mode || *v != '\0' || cfg.mode > 0777)
 			usage_error("--mode %s: not an octal file mode such as 0600 "
 			    "or 0640", opt.mode);
 	}
 	if (opt.format) {
 		static const char *const names[] = { "token", "json", "header", "env" };
-		for (format = 0; format < 4 && strcmp(opt.format, names[format]); format++)
+
+		for (cfg.format = 0; cfg.format < 4 &&
+		    strcmp(opt.format, names[cfg.format]) != 0; cfg.format++)
 			;
-		if (format == 4)
+		if (cfg.format == 4)
 			usage_error("--format %s: not one of token, json, header, env",
 			    opt.format);
 	}
 	if (opt.output && *opt.output == '\0')
 		usage_error("--output: empty file name");
+}
+
+/* Transient classes are worth another attempt; the rest are verdicts. */
+static int
+transient(const struct fail *f)
+{
+	switch (f->code) {
+	case XC_DNS:
+	case XC_CONNECT:
+	case XC_TIMEOUT:
+	case XC_RATE:
+	case XC_SERVER:
+		return 1;
+	case XC_TLS:
+		return f->io;	/* a reset, not an alert */
+	}
+	return 0;
+}
+
+#define BACKOFF_BASE_MS 500
+#define BACKOFF_CAP_MS 30000
+#define RETRY_AFTER_CAP_MS 60000
+
+/* Before attempt number n + 2: Retry-After when given (capped), else full jitter. */
+static long long
+backoff_ms(int n, long retry_after)
+{
+	unsigned long long ceiling = BACKOFF_BASE_MS;
+	uint32_t rnd = 0;
+
+	if (retry_after >= 0)
+		return retry_after * 1000LL > RETRY_AFTER_CAP_MS ? RETRY_AFTER_CAP_MS :
+		    retry_after * 1000LL;
+	while (n-- > 0 && ceiling < BACKOFF_CAP_MS)
+		ceiling *= 2;
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	if (getentropy(&rnd, sizeof rnd) != 0)
+		rnd = (uint32_t)clock_ms();
+	return (long long)(rnd % (ceiling + 1));
+}
+
+/* The exchange, retried while transient and while time is left. */
+static int
+exchange(struct iam_req *rq, long long deadline)
+{
+	int attempt, r;
+
+	for (attempt = 1; ; attempt++) {
+		long long wait;
+		struct timespec ts;
+
+		if ((r = iam_exchange(rq, &tok, deadline, &fl)) == 0)
+			return 0;
+		if (attempt > cfg.retries || !transient(&fl))
+			return r;
+		wait = backoff_ms(attempt - 1, tok.retry_after);
+		note("attempt %d of %d failed: %s", attempt, cfg.retries + 1, fl.text);
+		if (clock_ms() + wait >= deadline) {
+			note("no time left for another attempt before the deadline");
+			return r;
+		}
+		note("waiting %lld.%03lld s%s", wait / 1000, wait % 1000,
+		    tok.retry_after >= 0 ? " (Retry-After)" : "");
+		ts.tv_sec = (time_t)(wait / 1000);
+		ts.tv_nsec = (long)(wait % 1000 * 1000000);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct iam_req rq = { 0 };
+	struct itimerval it = { 0 };
+	long long deadline;
+	size_t n;
+	int r;
+
+	deadline = clock_ms();
+	signal(SIGPIPE, SIG_IGN);
+	parse_args(argc, argv);
+	configure(&rq);
 
 	/* the deadline covers everything from here, name resolution included */
-	deadline += ms;
+	deadline += cfg.timeout_ms;
 	signal(SIGALRM, on_alarm);
-	it.it_value.tv_sec = (ms + 200) / 1000;
-	it.it_value.tv_usec = (ms + 200) % 1000 * 1000;
+	it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
+	it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	if (cacert) {
+	if (opt.cacert) {
 		static char pem[4 << 20];
-		long len = file_read(cacert, pem, sizeof pem);
+		long len = file_read(opt.cacert, pem, sizeof pem);
 
 		if (len == -1)
-			usage_error("--cacert %s: %s", cacert, strerror(errno));
+			usage_error("--cacert %s: %s", opt.cacert, strerror(errno));
 		if (len == -2)
-			usage_error("--cacert %s: larger than 4 MiB", cacert);
-		if (tls_cafile(cacert, pem, (size_t)len, &fl) != 0)
+			usage_error("--cacert %s: larger than 4 MiB", opt.cacert);
+		if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
 			usage_error("%s", fl.text);
 	}
 	if (read_crtoken(&rq.cr, &rq.crlen, &fl) != 0)
 		finish(fl.code);
-	if ((r = iam_exchange(&rq, &tok, deadline, &fl)) != 0)
+	if ((r = exchange(&rq, deadline)) != 0)
 		finish(r);
 	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
 	    (unsigned long)tok.len, tok.expires_in);
 
-	n = render(format);
+	n = render(cfg.format);
 	if (n >= sizeof out)
 		finish(fail(&fl, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out));
 	if (opt.output && strcmp(opt.output, "-") != 0) {
-		if ((r = file_write(opt.output, (unsigned)mode, out, n, &fl)) != 0)
+		if ((r = file_write(opt.output, (unsigned)cfg.mode, out, n, &fl)) != 0)
 			finish(r);
-		note("wrote %s (mode %lo)", opt.output, mode);
+		note("wrote %s (mode %lo)", opt.output, cfg.mode);
 	} else if (file_stdout(out, n, &fl) != 0)
 		finish(XC_OUTPUT);
 	it.it_value.tv_sec = it.it_value.tv_usec = 0;

@@ -27,17 +27,20 @@ words; the first line is used and removed, the last one stays. Words:
   resp=html        503 with an HTML body (a proxy's error page)
   status=N         answer HTTP N with IAM's error JSON (errorCode from code=)
   code=BXNIM...    errorCode for status=N
+  retry=V          send Retry-After: V (with status=N)
   expires=N        expires_in of issued tokens (default 3600)
   noexp            leave expires_in and expiration out of the answer
 
 Every request is appended to DIR/requests.jsonl (method, path, headers,
-form); every issued access token to DIR/issued. The accepted profile is
+form, sni); every issued access token to DIR/issued; every connection adds
+a line to DIR/connections. The accepted profile is
 PROFILE_ID / PROFILE_NAME / PROFILE_CRN below; a CR token must be a JWT
 whose payload has sub system:serviceaccount:<ns>:<sa>, aud containing
 "iam" and a lifetime of at most 3600 s; if DIR/expect_cr exists, the
 cr_token must equal its content.
 
-Run alone: iam.py --dir DIR [--port N]; it writes the port to DIR/port.
+Run alone: iam.py --dir DIR [--host ADDR] [--port N]; it writes the port
+to DIR/port.
 """
 import base64
 import json
@@ -91,7 +94,8 @@ class Standin:
         self.state = state
         self.lock = threading.Lock()
         self.contexts = {}
-        self.sock = socket.create_server((host, port))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.create_server((host, port), family=family)
         self.port = self.sock.getsockname()[1]
         self.stopping = False
         os.makedirs(state, exist_ok=True)
@@ -127,6 +131,7 @@ class Standin:
         key = (cert, tls)
         if key not in self.contexts:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.sni_callback = self.on_sni
             ctx.load_cert_chain(os.path.join(self.pki, cert + "-chain.pem"),
                                 os.path.join(self.pki, cert + ".key"))
             if tls == "tls13":
@@ -136,6 +141,9 @@ class Standin:
                 ctx.set_ciphers("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA")
             self.contexts[key] = ctx
         return self.contexts[key]
+
+    def on_sni(self, sock, name, ctx):
+        sock.context_sni = name  # None when the client sent no SNI
 
     def serve(self):
         while not self.stopping:
@@ -151,6 +159,9 @@ class Standin:
 
     def handle(self, conn):
         words = self.next_words()
+        with self.lock:
+            with open(os.path.join(self.state, "connections"), "a") as f:
+                f.write(" ".join("%s=%s" % kv for kv in sorted(words.items())) + "\n")
         conn.settimeout(HANG_MAX)
         try:
             tls = words.get("tls", "")
@@ -165,7 +176,7 @@ class Standin:
                 s = ctx.wrap_socket(conn, server_side=True)
             except (ssl.SSLError, OSError):
                 return
-            self.exchange(s, words)
+            self.exchange(s, words, getattr(s, "context_sni", None))
             try:
                 s.close()
             except OSError:
@@ -204,7 +215,7 @@ class Standin:
         return {"method": method, "path": path, "headers": headers,
                 "body": body.decode("latin-1")}
 
-    def exchange(self, s, words):
+    def exchange(self, s, words, sni):
         req = self.read_request(s)
         if req is None:
             return
@@ -213,7 +224,7 @@ class Standin:
             with open(os.path.join(self.state, "requests.jsonl"), "a") as f:
                 f.write(json.dumps({"method": req["method"], "path": req["path"],
                                     "headers": req["headers"], "form": form,
-                                    "raw": req["body"]}) + "\n")
+                                    "raw": req["body"], "sni": sni}) + "\n")
         resp = words.get("resp", "ok")
         if resp == "hang":
             time.sleep(HANG_MAX)
@@ -364,11 +375,12 @@ def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True, help="PKI and state directory")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=600,
                     help="exit after this long (default 600)")
     a = ap.parse_args()
-    srv = Standin(a.dir, a.dir, port=a.port)
+    srv = Standin(a.dir, a.dir, host=a.host, port=a.port)
     with open(os.path.join(a.dir, "port.tmp"), "w") as f:
         f.write("%d\n" % srv.port)
     os.rename(os.path.join(a.dir, "port.tmp"), os.path.join(a.dir, "port"))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pki.sh DIR: make the test PKI with openssl, fresh each run.
 #
-#   rsa-root  -> rsa-int  -> rsa-leaf        RSA 2048, SHA-256 (localhost, 127.0.0.1, ::1)
+#   rsa-root  -> rsa-int  -> rsa-leaf        RSA 2048, SHA-256 (localhost, 127.0.0.1, ::1,
+#                                            *.test names and private IAM names of the tests)
 #   ec-root   -> ec-int   -> ec-leaf         P-384, SHA-384 (like IAM's DigiCert G3 chain)
 #   rsa-int   -> expired-leaf                valid 2020-2021 only
 #   rsa-int   -> wrongname-leaf              SAN DNS:wrong.example only
@@ -28,7 +29,7 @@ cat > leaf.ext <<'EOF'
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1, DNS:live.test, DNS:dual.test, DNS:v6only.test, DNS:private.iam.cloud.ibm.com, DNS:private.us-south.iam.cloud.ibm.com, DNS:private.eu-de.iam.cloud.ibm.com
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF

@@ -1,0 +1,113 @@
+/* see der.h */
+#include <string.h>
+
+#include "der.h"
+
+struct tlv {
+	unsigned char tag;
+	const unsigned char *v;	/* contents */
+	size_t len;		/* of the contents */
+	size_t size;		/* of the whole TLV */
+};
+
+/* One TLV at p[0..n): 0, or -1 when it does not fit or is not DER we read. */
+static int
+tlv(const unsigned char *p, size_t n, struct tlv *t)
+{
+	size_t hl = 2, len, k;
+
+	if (n < 2 || (p[0] & 0x1f) == 0x1f)	/* multi-byte tags: not in X.509 here */
+		return -1;
+	t->tag = p[0];
+	len = p[1];
+	if (len & 0x80) {
+		k = len & 0x7f;
+		if (k == 0 || k > 4 || n < 2 + k)	/* indefinite, or absurd */
+			return -1;
+		for (len = 0; k > 0; k--, hl++)
+			len = len << 8 | p[hl];
+	}
+	if (len > n - hl)
+		return -1;
+	t->v = p + hl;
+	t->len = len;
+	t->size = hl + len;
+	return 0;
+}
+
+/* The contents of the TLV with tag at p[0..n), or -1. */
+static int
+expect(const unsigned char *p, size_t n, unsigned char tag, struct tlv *t)
+{
+	return tlv(p, n, t) < 0 || t->tag != tag ? -1 : 0;
+}
+
+static const unsigned char SAN_OID[] = { 0x55, 0x1d, 0x11 };	/* 2.5.29.17 */
+
+/* Within GeneralNames g[0..n): 1 when ip is there, 0 when not, -1 malformed. */
+static int
+names(const unsigned char *g, size_t n, const unsigned char *ip, size_t iplen)
+{
+	struct tlv t;
+	int found = 0;
+
+	while (n > 0) {
+		if (tlv(g, n, &t) < 0)
+			return -1;
+		if (t.tag == 0x87 && t.len == iplen && memcmp(t.v, ip, iplen) == 0)
+			found = 1;	/* [7] IMPLICIT OCTET STRING */
+		g += t.size;
+		n -= t.size;
+	}
+	return found;
+}
+
+int
+der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
+    size_t iplen)
+{
+	struct tlv c, tbs, t, exts, ext, f;
+	const unsigned char *p, *q;
+	size_t left, eleft;
+
+	if (expect(cert, n, 0x30, &c) < 0 || expect(c.v, c.len, 0x30, &tbs) < 0)
+		return -1;
+	/* tbsCertificate: skip to the [3] extensions, the last field */
+	for (p = tbs.v, left = tbs.len; left > 0; p += t.size, left -= t.size) {
+		if (tlv(p, left, &t) < 0)
+			return -1;
+		if (t.tag != 0xa3)
+			continue;
+		if (expect(t.v, t.len, 0x30, &exts) < 0)
+			return -1;
+		for (q = exts.v, eleft = exts.len; eleft > 0;
+		    q += ext.size, eleft -= ext.size) {
+			const unsigned char *e;
+			size_t el;
+
+			if (expect(q, eleft, 0x30, &ext) < 0)
+				return -1;
+			e = ext.v;
+			el = ext.len;
+			if (expect(e, el, 0x06, &f) < 0)
+				return -1;
+			if (f.len != sizeof SAN_OID || memcmp(f.v, SAN_OID, sizeof SAN_OID) != 0)
+				continue;
+			e += f.size;
+			el -= f.size;
+			if (tlv(e, el, &f) < 0)
+				return -1;
+			if (f.tag == 0x01) {	/* critical BOOLEAN */
+				e += f.size;
+				el -= f.size;
+				if (tlv(e, el, &f) < 0)
+					return -1;
+			}
+			if (f.tag != 0x04 || expect(f.v, f.len, 0x30, &t) < 0)
+				return -1;
+			return names(t.v, t.len, ip, iplen);
+		}
+		return 0;
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/*
+ * der.h: just enough DER to find a certificate's iPAddress names.
+ *
+ * BearSSL matches the server name against DNS names only. For a URL whose
+ * host is an IP literal crtoken checks the leaf certificate's
+ * subjectAltName iPAddress entries itself, with this reader. It trusts
+ * nothing: every length is checked against what encloses it.
+ */
+#ifndef DER_H
+#define DER_H
+
+#include <stddef.h>
+
+/*
+ * der_san_ip(): whether the DER certificate cert[0..n) lists ip[0..iplen)
+ * (4 or 16 bytes, network order) as an iPAddress in its subjectAltName.
+ * Returns 1 when it does, 0 when it does not (or has no subjectAltName),
+ * -1 when the certificate is malformed.
+ */
+int der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
+    size_t iplen);
+
+#endif
