@@ -75,12 +75,10 @@ vfmt(char *dst, size_t cap, const char *f, va_list ap)
 			    lng == 1 ? va_arg(ap, unsigned long) :
 			    va_arg(ap, unsigned long long);
 			break;
-		default:	/* unknown conversion: a bug; show it */
+		default:	/* unknown conversion: a bug; stop before the arguments desync */
 			PUT('%');
-			if (*f == '\0')
-				goto end;
-			PUT(*f);
-			continue;
+			PUT('?');
+			goto end;
 		}
 		n = sizeof num;
 		do {

@@ -56,8 +56,9 @@ int fail(struct fail *f, int code, const char *format, ...)
 
 /*
  * fmt(): snprintf for %s %.*s %c %d %u %ld %lu %lld %llu %x %%, nothing else
- * (no widths, no floats). Always NUL-terminates when cap > 0. Returns the
- * length the whole output needed, so "fmt(...) >= cap" means truncated.
+ * (no widths, no floats: any other conversion ends the output with "%?").
+ * Always NUL-terminates when cap > 0. Returns the length the whole output
+ * needed, so "fmt(...) >= cap" means truncated.
  */
 size_t fmt(char *dst, size_t cap, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));

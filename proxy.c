@@ -126,6 +126,8 @@ int
 noproxy_match(const char *list, const char *host)
 {
 	size_t hl = strlen(host);
+	/* an IP address matches only exactly, a name also by its domains */
+	int ip = strspn(host, "0123456789.") == hl || strchr(host, ':') != NULL;
 
 	while (*list) {
 		const char *e;
@@ -155,7 +157,7 @@ noproxy_match(const char *list, const char *host)
 			for (i = 0; i < n; i++)
 				if (lower((unsigned char)list[i]) != host[hl - n + i])
 					same = 0;
-			if (same && (n == hl || host[hl - n - 1] == '.'))
+			if (same && (n == hl || (!ip && host[hl - n - 1] == '.')))
 				return 1;
 		}
 		list = e;

@@ -6,7 +6,7 @@
  * as Proxy-Authorization: Basic; the credentials are registered as secrets
  * and never printed. NO_PROXY follows curl: a comma-separated list of host
  * names (matching the name and every name under it; a leading dot is the
- * same), exact IP addresses, or "*" for everything.
+ * same), IP addresses (matching only exactly), or "*" for everything.
  */
 #ifndef PROXY_H
 #define PROXY_H

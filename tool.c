@@ -669,8 +669,8 @@ exchange(struct iam_req *rq, long long deadline)
 			note("no time left for another attempt before the deadline");
 			return r;
 		}
-		note("waiting %lld.%03lld s%s", wait / 1000, wait % 1000,
-		    tok.retry_after >= 0 ? " (Retry-After)" : "");
+		note("waiting %lld ms%s", wait, tok.retry_after >= 0 ?
+		    " (Retry-After)" : " (backoff with jitter)");
 		ts.tv_sec = (time_t)(wait / 1000);
 		ts.tv_nsec = (long)(wait % 1000 * 1000000);
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)

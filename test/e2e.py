@@ -91,8 +91,16 @@ class Env:
             return []
 
     def base(self):
+        """The usual arguments; no retries unless a test asks (a later flag wins)."""
         return ["--url", self.url, "--cacert", self.ca, "--token-file", self.crfile,
-                "--profile-id", iam.PROFILE_ID]
+                "--profile-id", iam.PROFILE_ID, "--retries", "0"]
+
+    def connections(self):
+        try:
+            with open(os.path.join(self.state, "connections")) as f:
+                return len(f.readlines())
+        except FileNotFoundError:
+            return 0
 
     def run(self, args, env=None, base=True, timeout=30, script=None, argv0=None,
             stdout=None, prefix=()):
@@ -106,6 +114,7 @@ class Env:
                            stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
         r = Result(p.returncode, (p.stdout or b"").decode("utf-8", "replace"),
                    p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
+        r.verbose = "-v" in args or "--verbose" in args
         for s in self.secrets + self.issued():
             check(s not in r.err, "a token leaked to stderr", r)
             check(s[:40] not in r.err, "a token prefix leaked to stderr", r)
@@ -119,9 +128,12 @@ def expect(r, code, *needles):
     check(r.code == code, "exit %d expected" % code, r)
     for n in needles:
         check(n in r.err, "stderr should mention %r" % n, r)
-    if code != 0:
+    if code != 0 and not getattr(r, "verbose", False):
         check(r.err.startswith("crtoken: ") and r.err.count("\n") == 1,
               "one error line 'crtoken: ...' expected", r)
+    elif code != 0:
+        last = r.err.rstrip("\n").split("\n")[-1]
+        check(last.startswith("crtoken: "), "the error line comes last", r)
 
 
 def last_form():
@@ -568,6 +580,105 @@ def iam_status_classes():
     expect(E.run([], script=["status=500"]), 12, "HTTP 500")
     expect(E.run([], script=["status=503"]), 12, "HTTP 503", "requestId")
     expect(E.run([], script=["resp=html"]), 12, "HTTP 503", "not IAM's JSON", "text/html")
+
+
+# ---------------------------------------------------------------- retries
+
+def counted(args, script, **kw):
+    """Run; return the result, the requests and the connections it made."""
+    n, c = len(E.requests()), E.connections()
+    r = E.run(args, script=script, **kw)
+    return r, len(E.requests()) - n, E.connections() - c
+
+
+@test
+def retry_503_503_then_200():
+    r, reqs, _ = counted(["--retries", "4", "-v"], ["status=503", "status=503", "resp=ok"])
+    expect(r, 0, "attempt 1 of 5 failed", "attempt 2 of 5 failed", "waiting")
+    check(reqs == 3, "three requests: %d" % reqs, r)
+    check(r.out.strip() == E.issued()[-1], "the token of the third attempt", r)
+    # full jitter: the waits are at most 0.5 s and 1 s
+    check(r.secs < 1.5 + 2.0, "jittered waits within bounds (%.2fs)" % r.secs, r)
+
+
+@test
+def retry_after_is_honoured():
+    r, reqs, _ = counted(["--retries", "4", "-v"], ["status=429 retry=1", "resp=ok"])
+    expect(r, 0, "Retry-After")
+    check(reqs == 2, "two requests: %d" % reqs, r)
+    check(1.0 <= r.secs <= 3.5, "waited the second IAM asked for (%.2fs)" % r.secs, r)
+
+
+@test
+def retry_after_http_date():
+    when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 2))
+    r, reqs, _ = counted(["--retries", "1"], ["status=503 retry=" + when.replace(" ", "_"),
+                                              "resp=ok"])
+    expect(r, 0)
+    check(reqs == 2 and 0.9 <= r.secs <= 4, "waited until the date (%.2fs)" % r.secs, r)
+
+
+@test
+def retry_after_past_the_deadline_ends_now():
+    r, reqs, _ = counted(["--retries", "4", "--timeout", "3"], ["status=429 retry=100"])
+    expect(r, 11, "HTTP 429")
+    check(reqs == 1 and r.secs < 2, "no wait that cannot end before --timeout (%.2fs)"
+          % r.secs, r)
+
+
+@test
+def rate_limit_forever_ends_within_timeout():
+    r, reqs, _ = counted(["--retries", "30", "--timeout", "4"], ["status=429"])
+    expect(r, 11, "HTTP 429")
+    check(r.secs <= 4.5, "within --timeout (%.2fs)" % r.secs, r)
+    check(reqs >= 2, "retried at least once: %d" % reqs, r)
+
+
+@test
+def server_error_forever_exhausts_the_retries():
+    r, reqs, _ = counted(["--retries", "2"], ["status=500 retry=0"])
+    expect(r, 12, "HTTP 500")
+    check(reqs == 3, "1 + 2 retries: %d" % reqs, r)
+
+
+@test
+def default_is_four_retries():
+    r, reqs, _ = counted(["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
+                          "--profile-id", iam.PROFILE_ID], ["status=503 retry=0"], base=False)
+    expect(r, 12)
+    check(reqs == 5, "1 + 4 retries by default: %d" % reqs, r)
+
+
+@test
+def permanent_classes_are_not_retried():
+    r, reqs, _ = counted(["--retries", "4"], ["status=400"])
+    expect(r, 10)
+    check(reqs == 1, "a 400 is final: %d requests" % reqs, r)
+    r, _, conns = counted(["--retries", "4"], ["tls=tls13"])
+    expect(r, 7, "protocol_version")
+    check(conns == 1, "a TLS alert is final: %d connections" % conns, r)
+    r, _, conns = counted(["--retries", "4"], ["cert=expired"])
+    expect(r, 8)
+    check(conns == 1, "a certificate verdict is final: %d connections" % conns, r)
+    r, reqs, _ = counted(["--retries", "4"], ["resp=garbage"])
+    expect(r, 13)
+    check(reqs == 1, "an invalid response is final: %d" % reqs, r)
+
+
+@test
+def tls_io_error_is_retried():
+    r, _, conns = counted(["--retries", "2"], ["tls=close", "resp=ok"])
+    expect(r, 0)
+    check(conns == 2, "closed mid-handshake, then success: %d connections" % conns, r)
+
+
+@test
+def connection_refused_is_retried_within_bounds():
+    port = free_port()
+    r = E.run(["--url", "https://localhost:%d" % port, "--retries", "3", "-v"])
+    expect(r, 5, "refused")
+    check(r.err.count("attempt ") == 3, "three failed attempts before the last", r)
+    check(r.secs < 0.5 + 1 + 2 + 2, "jittered waits within bounds (%.2fs)" % r.secs, r)
 
 
 # ---------------------------------------------------------------- response: 13

@@ -27,7 +27,7 @@ words; the first line is used and removed, the last one stays. Words:
   resp=html        503 with an HTML body (a proxy's error page)
   status=N         answer HTTP N with IAM's error JSON (errorCode from code=)
   code=BXNIM...    errorCode for status=N
-  retry=V          send Retry-After: V (with status=N)
+  retry=V          send Retry-After: V (with status=N; "_" stands for a space)
   expires=N        expires_in of issued tokens (default 3600)
   noexp            leave expires_in and expiration out of the answer
 
@@ -329,7 +329,7 @@ class Standin:
         head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nConnection: close\r\n" % (
             status, reason, ctype)
         if retry:
-            head += "Retry-After: %s\r\n" % retry
+            head += "Retry-After: %s\r\n" % retry.replace("_", " ")
         if mode == "chunked":
             head += "Transfer-Encoding: chunked\r\n\r\n"
             out = head.encode()

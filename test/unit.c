@@ -1,6 +1,6 @@
 /*
- * test/unit.c: unit tests of json.h, http.h, jwt.h and msg.h against what
- * those headers promise.
+ * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h and the
+ * parsers of proxy.h against what those headers promise.
  *
  * A failed check prints "file:line: what [case]"; the last line is
  * "unit: N checks, M failed" and the exit status is 0 only when M is 0.
@@ -13,10 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "json.h"
 #include "http.h"
 #include "jwt.h"
 #include "msg.h"
+#include "proxy.h"
 
 /* ---- harness ---- */
 
@@ -1487,6 +1489,12 @@ test_jwt(void)
 static void
 test_fmt(void)
 {
+	char u[32];
+
+	/* a conversion fmt() does not know ends the output: no argument desync */
+	fmt(u, sizeof u, "a %05d b %s", 7, "x");
+	check(strcmp(u, "a %?") == 0);
+
 	char b[64];
 	struct fail f;
 	static char longs[3000];
@@ -1686,6 +1694,268 @@ test_redact(void)
 	nocontext();
 }
 
+/* ---- der.h ---- */
+
+/* A tiny DER writer for synthetic certificates: tag, then contents. */
+struct der {
+	unsigned char b[4096];
+	size_t n;
+};
+
+static void
+der_put(struct der *d, unsigned char tag, const void *v, size_t len)
+{
+	size_t i;
+
+	d->b[d->n++] = tag;
+	if (len < 128)
+		d->b[d->n++] = (unsigned char)len;
+	else if (len < 256) {
+		d->b[d->n++] = 0x81;
+		d->b[d->n++] = (unsigned char)len;
+	} else {
+		d->b[d->n++] = 0x82;
+		d->b[d->n++] = (unsigned char)(len >> 8);
+		d->b[d->n++] = (unsigned char)len;
+	}
+	for (i = 0; i < len; i++)
+		d->b[d->n++] = ((const unsigned char *)v)[i];
+}
+
+static const unsigned char IP4[] = { 10, 1, 2, 3 };
+static const unsigned char IP6[] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+/*
+ * A certificate-shaped DER: tbs fields (version, serial, algorithm, issuer,
+ * validity, subject, key), then [3] extensions holding, when san is set, a
+ * subjectAltName with a DNS name and the given iPAddress entries.
+ */
+static size_t
+mkcert(unsigned char *out, int san, int critical, int with_exts,
+    const unsigned char *ip, size_t iplen)
+{
+	struct der names = { .n = 0 }, seq = { .n = 0 }, oct = { .n = 0 },
+	    ext = { .n = 0 }, exts = { .n = 0 }, a3 = { .n = 0 }, tbs = { .n = 0 },
+	    tbsseq = { .n = 0 }, cert = { .n = 0 }, other = { .n = 0 };
+	static const unsigned char v2[] = { 0x02, 0x01, 0x02 };
+	static const unsigned char ku_oid[] = { 0x55, 0x1d, 0x0f };
+	static const unsigned char san_oid[] = { 0x55, 0x1d, 0x11 };
+	static const unsigned char t = 0xff;
+
+	der_put(&names, 0x82, "iam.example", 11);
+	if (ip != NULL)
+		der_put(&names, 0x87, ip, iplen);
+	der_put(&seq, 0x30, names.b, names.n);
+	der_put(&oct, 0x04, seq.b, seq.n);
+	/* an unrelated extension first: keyUsage */
+	der_put(&other, 0x06, ku_oid, sizeof ku_oid);
+	der_put(&other, 0x04, "\x03\x02\x05\xa0", 4);
+	der_put(&exts, 0x30, other.b, other.n);
+	if (san) {
+		der_put(&ext, 0x06, san_oid, sizeof san_oid);
+		if (critical)
+			der_put(&ext, 0x01, &t, 1);
+		memcpy(ext.b + ext.n, oct.b, oct.n);
+		ext.n += oct.n;
+		der_put(&exts, 0x30, ext.b, ext.n);
+	}
+	der_put(&a3, 0x30, exts.b, exts.n);
+	der_put(&tbs, 0xa0, v2, sizeof v2);
+	der_put(&tbs, 0x02, "\x01", 1);
+	der_put(&tbs, 0x30, "\x06\x03\x2b\x65\x70", 5);
+	der_put(&tbs, 0x30, "", 0);
+	der_put(&tbs, 0x30, "", 0);
+	der_put(&tbs, 0x30, "", 0);
+	der_put(&tbs, 0x30, "\x30\x00\x03\x01\x00", 5);
+	if (with_exts)
+		der_put(&tbs, 0xa3, a3.b, a3.n);
+	der_put(&tbsseq, 0x30, tbs.b, tbs.n);
+	der_put(&tbsseq, 0x30, "\x06\x03\x2b\x65\x70", 5);
+	der_put(&tbsseq, 0x03, "\x00\x01\x02", 3);
+	der_put(&cert, 0x30, tbsseq.b, tbsseq.n);
+	memcpy(out, cert.b, cert.n);
+	return cert.n;
+}
+
+static void
+test_der(void)
+{
+	unsigned char c[4096], bad[4096];
+	size_t n, i;
+
+	context("der_san_ip");
+	n = mkcert(c, 1, 0, 1, IP4, 4);
+	check(der_san_ip(c, n, IP4, 4) == 1);
+	check(der_san_ip(c, n, IP6, 16) == 0);
+	check(der_san_ip(c, n, (const unsigned char *)"\x0a\x01\x02\x04", 4) == 0);
+	n = mkcert(c, 1, 1, 1, IP6, 16);	/* critical flag, IPv6 */
+	check(der_san_ip(c, n, IP6, 16) == 1);
+	check(der_san_ip(c, n, IP4, 4) == 0);
+	check(der_san_ip(c, n, IP6, 4) == 0);	/* length must match too */
+	n = mkcert(c, 1, 0, 1, NULL, 0);	/* a SAN with a DNS name only */
+	check(der_san_ip(c, n, IP4, 4) == 0);
+	n = mkcert(c, 0, 0, 1, NULL, 0);	/* extensions, no SAN */
+	check(der_san_ip(c, n, IP4, 4) == 0);
+	n = mkcert(c, 0, 0, 0, NULL, 0);	/* no extensions at all */
+	check(der_san_ip(c, n, IP4, 4) == 0);
+
+	/* every truncation of a matching certificate: never a match, never a crash */
+	n = mkcert(c, 1, 1, 1, IP4, 4);
+	for (i = 0; i < n; i++) {
+		context("der truncated to %zu of %zu", i, n);
+		memcpy(bad, c, i);
+		check(der_san_ip(bad, i, IP4, 4) != 1);
+	}
+	/* every single-byte corruption: anything but a crash; the sanitizers judge */
+	for (i = 0; i < n; i++) {
+		int r;
+
+		context("der byte %zu flipped", i);
+		memcpy(bad, c, n);
+		bad[i] ^= 0xff;
+		r = der_san_ip(bad, n, IP4, 4);
+		check(r >= -1 && r <= 1);
+	}
+	context("der hostile lengths");
+	check(der_san_ip((const unsigned char *)"\x30\x80\x00\x00", 4, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"\x30\x84\xff\xff\xff\xff", 6, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"\x30\x85\x01\x01\x01\x01\x01", 7, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"\x1f\x01\x00", 3, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"\x30\x02\x30", 3, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"", 0, IP4, 4) == -1);
+	check(der_san_ip((const unsigned char *)"\x31\x00", 2, IP4, 4) == -1);
+	nocontext();
+}
+
+/* ---- proxy.h ---- */
+
+static void
+test_proxy(void)
+{
+	static const struct {
+		const char *list, *host;
+		int want;
+	} np[] = {
+		{ "", "iam.cloud.ibm.com", 0 },
+		{ "*", "iam.cloud.ibm.com", 1 },
+		{ " * ", "x", 1 },
+		{ "cloud.ibm.com", "iam.cloud.ibm.com", 1 },
+		{ ".cloud.ibm.com", "iam.cloud.ibm.com", 1 },
+		{ "cloud.ibm.com", "cloud.ibm.com", 1 },
+		{ ".cloud.ibm.com", "cloud.ibm.com", 1 },
+		{ "ibm.com", "notibm.com", 0 },
+		{ "m.com", "ibm.com", 0 },
+		{ "CLOUD.IBM.COM", "iam.cloud.ibm.com", 1 },
+		{ "example.com, localhost ,10.0.0.1", "localhost", 1 },
+		{ "example.com,localhost", "10.0.0.1", 0 },
+		{ "example.com,,10.0.0.1", "10.0.0.1", 1 },
+		{ "10.0.0.1", "10.0.0.12", 0 },
+		{ "0.0.1", "10.0.0.1", 0 },
+		{ "::1", "::1", 1 },
+		{ "[::1]", "::1", 1 },
+		{ "iam.cloud.ibm.com.x", "iam.cloud.ibm.com", 0 },
+		{ "*.cloud.ibm.com", "iam.cloud.ibm.com", 0 },
+	};
+	struct proxy p;
+	struct url u;
+	struct fail f;
+	char req[1024];
+	size_t i, n;
+
+	for (i = 0; i < sizeof np / sizeof np[0]; i++) {
+		context("noproxy %s vs %s", np[i].list, np[i].host);
+		check(noproxy_match(np[i].list, np[i].host) == np[i].want);
+	}
+
+	context("proxy_parse");
+	check(proxy_parse(&p, "http://proxy.example:3128", &f) == 0);
+	check_str(p.host, "proxy.example");
+	check_str(p.port, "3128");
+	check_str(p.auth, "");
+	check(proxy_parse(&p, "Proxy.Example", &f) == 0);	/* no scheme: http */
+	check_str(p.host, "proxy.example");
+	check_str(p.port, "1080");
+	check(proxy_parse(&p, "HTTP://10.0.0.1:8080/", &f) == 0);
+	check_str(p.host, "10.0.0.1");
+	check(proxy_parse(&p, "http://[fd00::3]:8080", &f) == 0);
+	check_str(p.host, "fd00::3");
+	check(p.ip6);
+	check(proxy_parse(&p, "http://u:p@h:1", &f) == 0);
+	check_str(p.auth, "dTpw");	/* base64("u:p") */
+	check(proxy_parse(&p, "http://u%40x:p%3A%25@h", &f) == 0);
+	check_str(p.auth, "dUB4OnA6JQ==");	/* base64("u@x:p:%") */
+	check(proxy_parse(&p, "http://user@h", &f) == 0);
+	check_str(p.auth, "dXNlcjo=");	/* base64("user:") */
+	msg_forget();
+	{
+		static const char *const bad[] = {
+			"https://h:1", "socks5://h:1", "ftp://h", "http://h:1/path",
+			"http://h:0", "http://h:65536", "http://h:x", "http://",
+			"http://u:%zz@h", "http://u:%0@h", "http://u:%00@h", "http://[::1",
+			"http://h?x", "http://a..b",
+		};
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			context("proxy_parse %s", bad[i]);
+			f.code = 0;
+			check(proxy_parse(&p, bad[i], &f) == XC_USAGE);
+			check(f.code == XC_USAGE && strncmp(f.text, "proxy", 5) == 0);
+		}
+	}
+
+	context("proxy_request");
+	check(url_parse(&u, "https://iam.cloud.ibm.com", &f) == 0);
+	check(proxy_parse(&p, "http://u:p@h:1", &f) == 0);
+	n = proxy_request(req, sizeof req, &p, &u, "9.9");
+	check(n == strlen(req));
+	check(strncmp(req, "CONNECT iam.cloud.ibm.com:443 HTTP/1.1\r\n", 40) == 0);
+	check(strstr(req, "\r\nHost: iam.cloud.ibm.com:443\r\n") != NULL);
+	check(strstr(req, "\r\nUser-Agent: crtoken/9.9\r\n") != NULL);
+	check(strstr(req, "\r\nProxy-Authorization: Basic dTpw\r\n") != NULL);
+	check(n > 4 && strcmp(req + n - 4, "\r\n\r\n") == 0);
+	check(url_parse(&u, "https://[fd00::1]:8443", &f) == 0);
+	check(proxy_parse(&p, "h", &f) == 0);
+	n = proxy_request(req, sizeof req, &p, &u, "9.9");
+	check(strncmp(req, "CONNECT [fd00::1]:8443 HTTP/1.1\r\n", 33) == 0);
+	check(strstr(req, "Proxy-Authorization") == NULL);
+	check(proxy_request(req, 20, &p, &u, "9.9") == 0);
+	msg_forget();
+	nocontext();
+}
+
+/* ---- Retry-After ---- */
+
+static void
+test_retry_after(void)
+{
+	const long long t = 784111777;	/* Sun, 06 Nov 1994 08:49:37 GMT */
+
+	context("http_retry_after");
+	check(http_retry_after("120", t) == 120);
+	check(http_retry_after("0", t) == 0);
+	check(http_retry_after("007", t) == 7);
+	check(http_retry_after("99999999999999999999", t) == 100000000);
+	check(http_retry_after("", t) == -1);
+	check(http_retry_after("-1", t) == -1);
+	check(http_retry_after("1.5", t) == -1);
+	check(http_retry_after(" 5", t) == -1);
+	check(http_retry_after("soon", t) == -1);
+	check(http_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 10) == 10);
+	check(http_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t) == 0);
+	check(http_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 99) == 0);
+	check(http_retry_after("Sat, 29 Feb 2020 00:00:00 GMT", 1582934400 - 3) == 3);
+	check(http_retry_after("Thu, 01 Jan 1970 00:00:05 GMT", 0) == 5);
+	check(http_retry_after("Fri, 31 Dec 2100 23:59:59 GMT", 4133980799LL - 1) == 1);
+	check(http_retry_after("Sun, 06 Nov 1994 08:49:37 UTC", t - 10) == -1);
+	check(http_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", t - 10) == -1);
+	check(http_retry_after("Sun, 32 Nov 1994 08:49:37 GMT", t - 10) == -1);
+	check(http_retry_after("Sun, 06 Nov 1994 24:49:37 GMT", t - 10) == -1);
+	check(http_retry_after("Sun, 06 Nov 1994 08:60:37 GMT", t - 10) == -1);
+	check(http_retry_after("Sun, 06 Nov 1994 08:49:37 GMT ", t - 10) == -1);
+	check(http_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", t - 10) == -1);
+	check(http_retry_after("Sun, 06 Nov 1a94 08:49:37 GMT", t - 10) == -1);
+	nocontext();
+}
+
 int
 main(void)
 {
@@ -1699,6 +1969,9 @@ main(void)
 	test_jwt();
 	test_fmt();
 	test_redact();
+	test_der();
+	test_proxy();
+	test_retry_after();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }
