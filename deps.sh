@@ -2,7 +2,8 @@
 # deps.sh: make sure what the build and the tests need is on this machine.
 #
 #   deps.sh build           musl-gcc, jsmn.h, the CA roots, xz
-#   deps.sh test            the above, plus openssl and python3 for the stand-in
+#   deps.sh test            the above, plus openssl and python3 for the stand-in,
+#                           tinyproxy, dnsmasq and ip for the network tests
 #   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
 #
 # On Debian, as root, missing packages are installed with apt-get. Anywhere else
@@ -69,7 +70,8 @@ bearssl() {
 
 case ${1:-} in
 build) build_pkgs ;;
-test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" ;;
+test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
+	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
 *) die "usage: deps.sh build|test|bearssl DIR" ;;
 esac

@@ -96,7 +96,7 @@ static const char usage_text[] =
 "   3  CR token file missing, unreadable, empty, too large or malformed\n"
 "   4  name resolution failed\n"
 "   5  connection failed (refused, unreachable, reset before TLS)\n"
-"   6  proxy failed\n"
+"   6  proxy failed (refused CONNECT or answered garbage)\n"
 "   7  TLS handshake failed (protocol/version, cipher, alert, closed\n"
 "      mid-handshake)\n"
 "   8  server certificate rejected (untrusted, expired, wrong name)\n"
