@@ -262,7 +262,6 @@ read_crtoken(const char **cr, size_t *n, struct fail *f)
 	char *p = crbuf;
 	long len = -1;
 	size_t i, k;
-	int err = ENOENT;
 
 	if (path != NULL)
 		len = file_read(path, crbuf, CR_TOKEN_MAX);
@@ -280,10 +279,8 @@ read_crtoken(const char **cr, size_t *n, struct fail *f)
 			    "--token-file", default_token_files[0],
 			    default_token_files[1], default_token_files[2]);
 	}
-	if (len == -1) {
-		err = errno;
-		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(err));
-	}
+	if (len == -1)
+		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(errno));
 	if (len == -2)
 		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
 		    "is this a service-account token?", path, CR_TOKEN_MAX);
@@ -292,7 +289,7 @@ read_crtoken(const char **cr, size_t *n, struct fail *f)
 	trim(&p, &k);
 	if (k == 0)
 		return fail(f, XC_TOKENFILE, "token file %s: empty", path);
-	if (memchr(p, '\0', k) != NULL || jwt_shape(p, k) < 0)
+	if (jwt_shape(p, k) < 0)
 		return fail(f, XC_TOKENFILE, "token file %s: not a JWT (three "
 		    "dot-separated base64url parts)", path);
 	msg_secret(p, k);
