@@ -88,8 +88,7 @@ $(BUILD)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 
 test: crtoken $(BUILD)/unit
 	@sh deps.sh test
-	$(BUILD)/unit
-	$(PYTHON) test/e2e.py ./crtoken
+	@sh test/all.sh ./crtoken $(BUILD)/unit $(PYTHON)
 
 demo: crtoken
 	@sh deps.sh test
