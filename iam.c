@@ -1,11 +1,15 @@
 /* see iam.h */
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "iam.h"
 #include "json.h"
 #include "jwt.h"
+#include "file.h"
 #include "net.h"
 #include "tls.h"
 
@@ -21,6 +25,13 @@ static char chunk[4096];
 static struct http_resp resp;
 static struct json js;
 static char claims[8192];
+static char crbuf[CR_TOKEN_MAX + 1];
+
+static const char *const default_token_files[] = {
+	"/var/run/secrets/tokens/vault-token",
+	"/var/run/secrets/tokens/sa-token",
+	"/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token",
+};
 
 void
 iam_wipe(void)
@@ -29,6 +40,113 @@ iam_wipe(void)
 	explicit_bzero(chunk, sizeof chunk);
 	explicit_bzero(&resp, sizeof resp);
 	explicit_bzero(claims, sizeof claims);
+	explicit_bzero(crbuf, sizeof crbuf);
+}
+
+static void
+trim(const char **p, size_t *n)
+{
+	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[0]) != NULL && (*p)[0])
+		(*p)++, (*n)--;
+	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[*n - 1]) != NULL && (*p)[*n - 1])
+		(*n)--;
+}
+
+int
+iam_crtoken(const char *path, struct iam_req *rq, const char **used,
+    struct fail *f)
+{
+	const char *p = crbuf;
+	long len = -1;
+	size_t i, k;
+
+	if (path != NULL)
+		len = file_read(path, crbuf, CR_TOKEN_MAX);
+	else {
+		for (i = 0; i < sizeof default_token_files / sizeof default_token_files[0]; i++) {
+			path = default_token_files[i];
+			if ((len = file_read(path, crbuf, CR_TOKEN_MAX)) != -1)
+				break;
+			note("token file %s: %s", path, strerror(errno));
+		}
+		if (len == -1)
+			return fail(f, XC_TOKENFILE, "token file: none of the default "
+			    "paths is readable (%s, %s, %s); mount a projected "
+			    "service-account token with audience iam there, or pass "
+			    "--token-file", default_token_files[0],
+			    default_token_files[1], default_token_files[2]);
+	}
+	if (used != NULL)
+		*used = path;
+	if (len == -1)
+		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(errno));
+	if (len == -2)
+		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
+		    "is this a service-account token?", path, CR_TOKEN_MAX);
+	k = (size_t)len;
+	crbuf[k] = '\0';
+	trim(&p, &k);
+	if (k == 0)
+		return fail(f, XC_TOKENFILE, "token file %s: empty", path);
+	if (jwt_shape(p, k) < 0)
+		return fail(f, XC_TOKENFILE, "token file %s: not a JWT (three "
+		    "dot-separated base64url parts)", path);
+	msg_secret(p, k);
+	note("CR token from %s (%lu bytes)", path, (unsigned long)k);
+	rq->cr = p;
+	rq->crlen = k;
+	return 0;
+}
+
+size_t
+iam_format(int format, const struct iam_token *tok, char *out, size_t cap)
+{
+	switch (format) {
+	case IAM_FMT_JSON:
+		return fmt(out, cap, "{\"access_token\":\"%s\",\"token_type\":"
+		    "\"%s\",\"expires_in\":%lld,\"expiration\":%lld}\n",
+		    tok->access, tok->type, tok->expires_in, tok->expiration);
+	case IAM_FMT_HEADER:
+		return fmt(out, cap, "Authorization: Bearer %s\n", tok->access);
+	case IAM_FMT_ENV:
+		return fmt(out, cap, "IAM_ACCESS_TOKEN=%s\nIAM_TOKEN_EXPIRATION=%lld\n",
+		    tok->access, tok->expiration);
+	}
+	return fmt(out, cap, "%s\n", tok->access);
+}
+
+int
+iam_transient(const struct fail *f)
+{
+	switch (f->code) {
+	case XC_DNS:
+	case XC_CONNECT:
+	case XC_TIMEOUT:
+	case XC_RATE:
+	case XC_SERVER:
+		return 1;
+	case XC_TLS:
+		return f->io;	/* a reset, not an alert */
+	}
+	return 0;
+}
+
+long long
+iam_backoff_ms(int n, long retry_after, long long cap_ms)
+{
+	unsigned long long ceiling = IAM_BACKOFF_BASE_MS;
+	uint32_t rnd = 0;
+
+	if (retry_after >= 0)
+		return retry_after * 1000LL > IAM_RETRY_AFTER_CAP_MS ?
+		    IAM_RETRY_AFTER_CAP_MS : retry_after * 1000LL;
+	while (n-- > 0 && ceiling < (unsigned long long)cap_ms)
+		ceiling *= 2;
+	if (ceiling > (unsigned long long)cap_ms)
+		ceiling = (unsigned long long)cap_ms;
+	if (getentropy(&rnd, sizeof rnd) != 0)
+		rnd = (uint32_t)clock_ms();
+	return (long long)(rnd % (ceiling + 1));
 }
 
 /*

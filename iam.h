@@ -57,7 +57,37 @@ int iam_response(int status, const char *ctype, const char *body, size_t n,
     const char *cr, size_t crlen, struct iam_token *tok, struct fail *f);
 
 /*
- * iam_wipe(): wipe the static request and response buffers.
+ * iam_crtoken(): read the CR token from path, or when path is NULL from the
+ * first readable of the default paths (/var/run/secrets/tokens/vault-token,
+ * .../sa-token, the Code Engine path), into a static buffer; trim white
+ * space; check it is a JWT; register it as a secret; point rq->cr at it.
+ * *used (when not NULL) gets the path tried last. Returns 0, or
+ * XC_TOKENFILE with f filled. Call it before every exchange: the kubelet
+ * rotates the file.
+ */
+int iam_crtoken(const char *path, struct iam_req *rq, const char **used,
+    struct fail *f);
+
+/* Output formats of the access token. */
+enum { IAM_FMT_TOKEN, IAM_FMT_JSON, IAM_FMT_HEADER, IAM_FMT_ENV };
+
+/* iam_format(): tok in a format into out (cap bytes); the length needed. */
+size_t iam_format(int format, const struct iam_token *tok, char *out, size_t cap);
+
+/*
+ * Retry policy. iam_transient(): whether a failure is worth another
+ * attempt (classes 4, 5, 9, 11, 12, and 7 when f->io). iam_backoff_ms():
+ * the wait before retry number n + 1: Retry-After when given (seconds,
+ * capped at IAM_RETRY_AFTER_CAP_MS), else a random time between 0 and
+ * IAM_BACKOFF_BASE_MS * 2^n, capped at cap_ms (full jitter).
+ */
+#define IAM_BACKOFF_BASE_MS 500
+#define IAM_RETRY_AFTER_CAP_MS 60000
+int iam_transient(const struct fail *f);
+long long iam_backoff_ms(int n, long retry_after, long long cap_ms);
+
+/*
+ * iam_wipe(): wipe the static request, response and CR token buffers.
  */
 void iam_wipe(void);
 

@@ -34,12 +34,6 @@
 #define DEFAULT_URL "https://iam.cloud.ibm.com"
 #define VALUE_MAX 1024		/* cap on a profile or scope value */
 
-static const char *const default_token_files[] = {
-	"/var/run/secrets/tokens/vault-token",
-	"/var/run/secrets/tokens/sa-token",
-	"/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token",
-};
-
 static const char usage_text[] =
 "usage: crtoken [options]          exchange once; print the access token\n"
 "\n"
@@ -108,8 +102,6 @@ static const char usage_text[] =
 "      the size caps\n"
 "  14  could not write the output (file, directory, stdout)\n";
 
-enum { FMT_TOKEN, FMT_JSON, FMT_HEADER, FMT_ENV };
-
 static struct {
 	const char *profile_id, *profile_name, *profile_crn, *profile;
 	const char *token_file, *url, *scope, *cacert, *timeout;
@@ -119,7 +111,6 @@ static struct {
 } opt;
 
 static struct fail fl;
-static char crbuf[CR_TOKEN_MAX + 1];
 static struct iam_token tok;
 static char out[IAM_TOKEN_MAX + 512];
 static long timeout_s = 30;
@@ -127,7 +118,6 @@ static long timeout_s = 30;
 static void
 wipe(void)
 {
-	explicit_bzero(crbuf, sizeof crbuf);
 	explicit_bzero(&tok, sizeof tok);
 	explicit_bzero(out, sizeof out);
 	iam_wipe();
@@ -181,7 +171,7 @@ on_alarm(int sig)
 		(void)write_all(2, m1, sizeof m1 - 1);
 		(void)write_all(2, num + n, sizeof num - n);
 	}
-	explicit_bzero(crbuf, sizeof crbuf);
+	iam_wipe();
 	explicit_bzero(&tok, sizeof tok);
 	_exit(XC_TIMEOUT);
 }
@@ -243,86 +233,6 @@ profile_slot(const char **slot, const char *v, const char *what)
 		usage_error("%s: conflicts with another profile option of the same "
 		    "kind ('%s' vs '%s')", what, *slot, v);
 	*slot = v;
-}
-
-static void
-trim(char **p, size_t *n)
-{
-	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[0]) != NULL && (*p)[0])
-		(*p)++, (*n)--;
-	while (*n > 0 && strchr(" \t\r\n\v\f", (*p)[*n - 1]) != NULL && (*p)[*n - 1])
-		(*n)--;
-}
-
-/* Read, trim and check the CR token; on success *cr and *n point into crbuf. */
-static int
-read_crtoken(const char **cr, size_t *n, struct fail *f)
-{
-	const char *path = opt.token_file;
-	char *p = crbuf;
-	long len = -1;
-	size_t i, k;
-
-	if (path != NULL)
-		len = file_read(path, crbuf, CR_TOKEN_MAX);
-	else {
-		for (i = 0; i < sizeof default_token_files / sizeof default_token_files[0]; i++) {
-			path = default_token_files[i];
-			if ((len = file_read(path, crbuf, CR_TOKEN_MAX)) != -1)
-				break;
-			note("token file %s: %s", path, strerror(errno));
-		}
-		if (len == -1)
-			return fail(f, XC_TOKENFILE, "token file: none of the default "
-			    "paths is readable (%s, %s, %s); mount a projected "
-			    "service-account token with audience iam there, or pass "
-			    "--token-file", default_token_files[0],
-			    default_token_files[1], default_token_files[2]);
-	}
-	if (len == -1)
-		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(errno));
-	if (len == -2)
-		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
-		    "is this a service-account token?", path, CR_TOKEN_MAX);
-	k = (size_t)len;
-	crbuf[k] = '\0';
-	trim(&p, &k);
-	if (k == 0)
-		return fail(f, XC_TOKENFILE, "token file %s: empty", path);
-	if (jwt_shape(p, k) < 0)
-		return fail(f, XC_TOKENFILE, "token file %s: not a JWT (three "
-		    "dot-separated base64url parts)", path);
-	msg_secret(p, k);
-	note("CR token from %s (%lu bytes)", path, (unsigned long)k);
-	*cr = p;
-	*n = k;
-	return 0;
-}
-
-/* Render tok in the chosen format into out; returns the length. */
-static size_t
-render(int format)
-{
-	size_t n = 0;
-
-	switch (format) {
-	case FMT_TOKEN:
-		n = fmt(out, sizeof out, "%s\n", tok.access);
-		break;
-	case FMT_JSON:
-		n = fmt(out, sizeof out, "{\"access_token\":\"%s\",\"token_type\":"
-		    "\"%s\",\"expires_in\":%lld,\"expiration\":%lld}\n",
-		    tok.access, tok.type, tok.expires_in, tok.expiration);
-		break;
-	case FMT_HEADER:
-		n = fmt(out, sizeof out, "Authorization: Bearer %s\n", tok.access);
-		break;
-	case FMT_ENV:
-		n = fmt(out, sizeof out, "IAM_ACCESS_TOKEN=%s\n"
-		    "IAM_TOKEN_EXPIRATION=%lld\n", tok.access, tok.expiration);
-		break;
-	}
-	return n;
 }
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
@@ -453,6 +363,8 @@ parse_args(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[i]);
 }
 
+#define BACKOFF_CAP_MS 30000	/* between one-shot attempts */
+
 static const char *const regions[] = {
 	"au-syd", "br-sao", "ca-mon", "ca-tor", "eu-de", "eu-es", "eu-gb",
 	"jp-osa", "jp-tok", "us-east", "us-south",
@@ -533,7 +445,7 @@ configure(struct iam_req *rq)
 	cfg.connect_ms = 10000;
 	cfg.retries = 4;
 	cfg.mode = 0600;
-	cfg.format = FMT_TOKEN;
+	cfg.format = IAM_FMT_TOKEN;
 	/* flags beat the environment, one option at a time */
 	pid = opt.profile_id ? opt.profile_id : env("IAM_PROFILE_ID");
 	pname = opt.profile_name ? opt.profile_name : env("IAM_PROFILE_NAME");
@@ -606,46 +518,6 @@ configure(struct iam_req *rq)
 		usage_error("--output: empty file name");
 }
 
-/* Transient classes are worth another attempt; the rest are verdicts. */
-static int
-transient(const struct fail *f)
-{
-	switch (f->code) {
-	case XC_DNS:
-	case XC_CONNECT:
-	case XC_TIMEOUT:
-	case XC_RATE:
-	case XC_SERVER:
-		return 1;
-	case XC_TLS:
-		return f->io;	/* a reset, not an alert */
-	}
-	return 0;
-}
-
-#define BACKOFF_BASE_MS 500
-#define BACKOFF_CAP_MS 30000
-#define RETRY_AFTER_CAP_MS 60000
-
-/* Before attempt number n + 2: Retry-After when given (capped), else full jitter. */
-static long long
-backoff_ms(int n, long retry_after)
-{
-	unsigned long long ceiling = BACKOFF_BASE_MS;
-	uint32_t rnd = 0;
-
-	if (retry_after >= 0)
-		return retry_after * 1000LL > RETRY_AFTER_CAP_MS ? RETRY_AFTER_CAP_MS :
-		    retry_after * 1000LL;
-	while (n-- > 0 && ceiling < BACKOFF_CAP_MS)
-		ceiling *= 2;
-	if (ceiling > BACKOFF_CAP_MS)
-		ceiling = BACKOFF_CAP_MS;
-	if (getentropy(&rnd, sizeof rnd) != 0)
-		rnd = (uint32_t)clock_ms();
-	return (long long)(rnd % (ceiling + 1));
-}
-
 /* The exchange, retried while transient and while time is left. */
 static int
 exchange(struct iam_req *rq, long long deadline)
@@ -658,9 +530,9 @@ exchange(struct iam_req *rq, long long deadline)
 
 		if ((r = iam_exchange(rq, &tok, deadline, &fl)) == 0)
 			return 0;
-		if (attempt > cfg.retries || !transient(&fl))
+		if (attempt > cfg.retries || !iam_transient(&fl))
 			return r;
-		wait = backoff_ms(attempt - 1, tok.retry_after);
+		wait = iam_backoff_ms(attempt - 1, tok.retry_after, BACKOFF_CAP_MS);
 		note("attempt %d of %d failed: %s", attempt, cfg.retries + 1, fl.text);
 		if (clock_ms() + wait >= deadline) {
 			note("no time left for another attempt before the deadline");
@@ -707,14 +579,14 @@ main(int argc, char **argv)
 		if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
 			usage_error("%s", fl.text);
 	}
-	if (read_crtoken(&rq.cr, &rq.crlen, &fl) != 0)
+	if (iam_crtoken(opt.token_file, &rq, NULL, &fl) != 0)
 		finish(fl.code);
 	if ((r = exchange(&rq, deadline)) != 0)
 		finish(r);
 	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
 	    (unsigned long)tok.len, tok.expires_in);
 
-	n = render(cfg.format);
+	n = iam_format(cfg.format, &tok, out, sizeof out);
 	if (n >= sizeof out)
 		finish(fail(&fl, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out));
