@@ -18,7 +18,9 @@ CC = musl-gcc
 CFLAGS = -std=c11 -Os -Wall -Wextra -ffunction-sections -fdata-sections \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 CPPFLAGS = -D_DEFAULT_SOURCE
-LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none -s
+# no RELRO: musl applies none in a static binary, and its page padding costs 4 KB
+LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro \
+    -Wl,--build-id=none -s
 # PEM files, directories of *.crt/*.pem, or *.list files naming PEM files
 CERTS = /usr/share/ca-certificates/mozilla
 BUILD = build
@@ -32,14 +34,16 @@ INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
 OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o $(BUILD)/der.o \
       $(BUILD)/net.o $(BUILD)/proxy.o $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/file.o \
-      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o $(BUILD)/alloc.o
+      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o $(BUILD)/alloc.o \
+      $(BUILD)/watch.o $(BUILD)/check.o
 UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o $(BUILD)/der.o \
     $(BUILD)/proxy.o $(BUILD)/net.o
-HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h
+HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
+      watch.h check.h
 
 all: crtoken
 
-crtoken: $(OBJ) $(BRLIB)
+crtoken: $(OBJ) $(BRLIB) Makefile
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(BRLIB)
 
 $(BUILD)/.deps:

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "der.h"
+#include "msg.h"
 
 struct tlv {
 	unsigned char tag;
@@ -110,4 +111,68 @@ der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
 		return 0;
 	}
 	return 0;
+}
+
+/* The tbsCertificate field number k (0: serial, 2: issuer, 4: subject), after the version. */
+static int
+tbs_field(const unsigned char *cert, size_t n, int k, struct tlv *out)
+{
+	struct tlv c, tbs;
+	const unsigned char *p;
+	size_t left;
+	int i = 0;
+
+	if (expect(cert, n, 0x30, &c) < 0 || expect(c.v, c.len, 0x30, &tbs) < 0)
+		return -1;
+	for (p = tbs.v, left = tbs.len; left > 0; p += out->size, left -= out->size) {
+		if (tlv(p, left, out) < 0)
+			return -1;
+		if (out->tag == 0xa0 && p == tbs.v)	/* [0] version */
+			continue;
+		if (i++ == k)
+			return 0;
+	}
+	return -1;
+}
+
+size_t
+der_name(const unsigned char *cert, size_t n, int issuer, char *dst, size_t cap)
+{
+	static const struct {
+		unsigned char oid;	/* 2.5.4.oid */
+		char name[3];
+	} attrs[] = { { 3, "CN" }, { 11, "OU" }, { 10, "O" }, { 6, "C" } };
+	struct tlv name, rdn, atv, oid, val;
+	const unsigned char *p, *q;
+	size_t left, rl, len = 0, i, k;
+
+	if (cap == 0)
+		return 0;
+	dst[0] = '\0';
+	if (tbs_field(cert, n, issuer ? 2 : 4, &name) < 0 || name.tag != 0x30)
+		return 0;
+	for (p = name.v, left = name.len; left > 0; p += rdn.size, left -= rdn.size) {
+		if (tlv(p, left, &rdn) < 0 || rdn.tag != 0x31)
+			return 0;
+		for (q = rdn.v, rl = rdn.len; rl > 0; q += atv.size, rl -= atv.size) {
+			if (expect(q, rl, 0x30, &atv) < 0 ||
+			    expect(atv.v, atv.len, 0x06, &oid) < 0 ||
+			    tlv(atv.v + oid.size, atv.len - oid.size, &val) < 0)
+				return 0;
+			if (oid.len != 3 || memcmp(oid.v, "\x55\x04", 2) != 0)
+				continue;
+			for (k = 0; k < sizeof attrs / sizeof attrs[0] &&
+			    attrs[k].oid != oid.v[2]; k++)
+				;
+			if (k == sizeof attrs / sizeof attrs[0])
+				continue;
+			len = fmtcat(dst, cap, len, "%s%s=", len ? ", " : "",
+			    attrs[k].name);
+			for (i = 0; i < val.len && len + 1 < cap; i++)
+				dst[len++] = val.v[i] >= 0x20 && val.v[i] < 0x7f ?
+				    (char)val.v[i] : '?';
+			dst[len < cap ? len : cap - 1] = '\0';
+		}
+	}
+	return len < cap ? len : cap - 1;
 }

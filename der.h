@@ -1,5 +1,6 @@
 /*
- * der.h: just enough DER to find a certificate's iPAddress names.
+ * der.h: just enough DER to find a certificate's iPAddress names and
+ * to show its subject.
  *
  * BearSSL matches the server name against DNS names only. For a URL whose
  * host is an IP literal crtoken checks the leaf certificate's
@@ -19,5 +20,15 @@
  */
 int der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
     size_t iplen);
+
+/*
+ * der_name(): the certificate's subject (issuer when issuer is set) as
+ * "CN=..., OU=..., O=..., C=..." in the order of the certificate, other
+ * attributes left out, bytes outside printable ASCII shown as '?', into
+ * dst (cap bytes, NUL-terminated). Returns the length; 0 ("") when the
+ * certificate is malformed.
+ */
+size_t der_name(const unsigned char *cert, size_t n, int issuer, char *dst,
+    size_t cap);
 
 #endif

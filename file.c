@@ -61,7 +61,7 @@ out_fail(struct fail *f, const char *what, const char *path)
 	file_abort();
 	fail(f, XC_OUTPUT, "%s %s: %s", what, path, strerror(err));
 	if (err == ENOENT)
-		fmt(f->text + strlen(f->text), sizeof f->text - strlen(f->text),
+		fmtcat(f->text, sizeof f->text, strlen(f->text),
 		    "; does the directory exist?");
 	return XC_OUTPUT;
 }

@@ -307,7 +307,7 @@ int
 iam_response(int status, const char *ctype, const char *b, size_t n,
     const char *cr, size_t crlen, struct iam_token *tok, struct fail *f)
 {
-	char code[64], detail[320], reqid[96], sub[160], *t;
+	char code[64], detail[320], reqid[96], sub[160];
 	const char *what, *why, *hint = "";
 	int cls, ctx;
 	size_t i;
@@ -355,17 +355,35 @@ iam_response(int status, const char *ctype, const char *b, size_t n,
 	fail(f, cls, "%s: HTTP %d%s%s%s%s%s%s%s", what, status,
 	    code[0] ? " " : "", code, detail[0] ? ": " : "", detail,
 	    reqid[0] ? " (requestId " : "", reqid, reqid[0] ? ")" : "");
-	t = f->text + strlen(f->text);
 	if (*hint)
-		fmt(t, sizeof f->text - (size_t)(t - f->text), "; hint: %s", hint);
+		fmtcat(f->text, sizeof f->text, strlen(f->text), "; hint: %s", hint);
 	if (strcmp(code, "BXNIM0398E") == 0) {
 		cr_sub(cr, crlen, sub, sizeof sub);
-		t = f->text + strlen(f->text);
 		if (sub[0])
-			fmt(t, sizeof f->text - (size_t)(t - f->text),
+			fmtcat(f->text, sizeof f->text, strlen(f->text),
 			    " (this token's sub is %s)", sub);
 	}
 	return cls;
+}
+
+/* A connection to IAM's host, through the proxy when there is one: the socket or -1. */
+static int
+dial(const struct iam_req *rq, long long deadline, struct fail *f)
+{
+	return rq->proxy ? proxy_connect(rq->proxy, rq->url, deadline, rq->connect_ms, f) :
+	    net_connect(rq->url->host, rq->url->port, deadline, rq->connect_ms, f);
+}
+
+int
+iam_probe(const struct iam_req *rq, long long deadline, struct fail *f)
+{
+	int fd, r;
+
+	if ((fd = dial(rq, deadline, f)) < 0)
+		return f->code;
+	r = tls_start(fd, rq->url->host, deadline, f);
+	tls_end();
+	return r;
 }
 
 int
@@ -395,9 +413,7 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 		return fail(f, XC_INTERNAL, "request: head does not fit");
 
 	tok->retry_after = -1;
-	fd = rq->proxy ? proxy_connect(rq->proxy, u, deadline, rq->connect_ms, f) :
-	    net_connect(u->host, u->port, deadline, rq->connect_ms, f);
-	if (fd < 0)
+	if ((fd = dial(rq, deadline, f)) < 0)
 		return f->code;
 	r = tls_start(fd, u->host, deadline, f);
 	if (r == 0) {

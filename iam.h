@@ -47,6 +47,9 @@ struct iam_token {
 int iam_exchange(const struct iam_req *rq, struct iam_token *tok,
     long long deadline, struct fail *f);
 
+/* iam_probe(): connect and handshake, no request (crtoken check without a token). 0 or the class. */
+int iam_probe(const struct iam_req *rq, long long deadline, struct fail *f);
+
 /*
  * iam_response(): interpret a complete HTTP response (status, Content-Type
  * and body) as IAM's answer. Returns 0 with tok filled, or the class

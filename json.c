@@ -373,9 +373,8 @@ json_parse(struct json *j, const char *js, size_t len, const char **why)
 	return 0;
 }
 
-/* Next sibling of token t: skip t and everything inside it. */
-static int
-skip(const struct json *j, int t)
+int
+json_next(const struct json *j, int t)
 {
 	int end = j->tok[t].end, i = t + 1;
 
@@ -402,7 +401,7 @@ json_get(const struct json *j, int obj, const char *key)
 				return JSON_DUPLICATE;
 			found = i + 1;
 		}
-		i = skip(j, i + 1);
+		i = json_next(j, i + 1);
 	}
 	return found;
 }

@@ -50,6 +50,13 @@ int json_parse(struct json *j, const char *js, size_t len, const char **why);
 int json_get(const struct json *j, int obj, const char *key);
 
 /*
+ * json_next(): the token after t and everything inside it: for an element
+ * of an array (or a value in an object) the next element (or key). Array
+ * a's elements are a + 1, json_next(j, a + 1), ... (tok[a].size of them).
+ */
+int json_next(const struct json *j, int t);
+
+/*
  * json_string(): unescape string token t into dst (cap bytes, NUL added).
  * Returns the length, JSON_NOTSTR when t is not a string, JSON_TOOLONG when
  * it does not fit in cap - 1 bytes (dst then holds its first cap - 1 bytes,

@@ -109,6 +109,17 @@ fmt(char *dst, size_t cap, const char *f, ...)
 	return n;
 }
 
+size_t
+fmtcat(char *dst, size_t cap, size_t n, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	n += vfmt(dst + (n < cap ? n : cap), n < cap ? cap - n : 0, f, ap);
+	va_end(ap);
+	return n;
+}
+
 int
 fail(struct fail *fl, int code, const char *f, ...)
 {

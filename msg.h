@@ -64,6 +64,14 @@ size_t fmt(char *dst, size_t cap, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 size_t vfmt(char *dst, size_t cap, const char *format, va_list ap);
 
+/*
+ * fmtcat(): fmt() at offset n of dst (cap bytes in all), for building a
+ * line piece by piece: returns n plus the length the piece needed, so the
+ * result is >= cap when anything was cut.
+ */
+size_t fmtcat(char *dst, size_t cap, size_t n, const char *format, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Register a secret that must never be printed; msg_forget() drops them all. */
 void msg_secret(const void *p, size_t n);
 void msg_forget(void);

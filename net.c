@@ -11,6 +11,8 @@
 
 #include "net.h"
 
+struct net_trace net_trace;
+
 long long
 clock_ms(void)
 {
@@ -78,12 +80,11 @@ addrname(const struct addrinfo *ai, char *dst, size_t cap)
 	dst[0] = '\0';
 	for (i = 0; i < 8; i++) {
 		if (i == best) {
-			n += fmt(dst + n, n < cap ? cap - n : 0, "::");
+			n = fmtcat(dst, cap, n, "::");
 			i += bestlen - 1;
 			continue;
 		}
-		n += fmt(dst + n, n < cap ? cap - n : 0, "%s%x",
-		    i > 0 && i != best + bestlen ? ":" : "",
+		n = fmtcat(dst, cap, n, "%s%x", i > 0 && i != best + bestlen ? ":" : "",
 		    (unsigned)(a[2 * i] << 8 | a[2 * i + 1]));
 	}
 }
@@ -125,12 +126,13 @@ net_connect(const char *host, const char *port, long long deadline,
 {
 	struct addrinfo hints, *res, *ai;
 	char addr[48];
-	int fd = -1, r, n = 0;
+	int fd = -1, r;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
+	memset(&net_trace, 0, sizeof net_trace);
 	note("resolving %s", host);
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
@@ -149,13 +151,16 @@ net_connect(const char *host, const char *port, long long deadline,
 		f->io = 1;
 		return -1;
 	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+		    net_trace.naddr++ < NET_TRACE_ADDRS)
+			addrname(ai, net_trace.addr[net_trace.naddr - 1], sizeof addr);
 	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
 		long long until = clock_ms() + connect_ms;
 
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		addrname(ai, addr, sizeof addr);
-		n++;
 		note("connecting to %s port %s", addr, port);
 		if ((fd = try_addr(ai, until < deadline ? until : deadline)) >= 0)
 			break;
@@ -173,12 +178,13 @@ net_connect(const char *host, const char *port, long long deadline,
 	}
 	freeaddrinfo(res);
 	if (fd >= 0) {
+		memcpy(net_trace.connected, addr, sizeof addr);
 		note("connected to %s port %s", addr, port);
 		return fd;
 	}
-	if (n == 0 && ms_left(deadline) > 0)
+	if (net_trace.naddr == 0 && ms_left(deadline) > 0)
 		fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address", host);
-	else if (n == 0)
+	else if (net_trace.naddr == 0)
 		fail(f, XC_TIMEOUT, "name resolution: %s: deadline passed (--timeout)",
 		    host);
 	return -1;

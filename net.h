@@ -11,6 +11,15 @@
 
 long long clock_ms(void);
 
+/* What the last net_connect() saw, for crtoken check. */
+#define NET_TRACE_ADDRS 8
+struct net_trace {
+	int naddr;			/* addresses resolved (at most the first 8 kept) */
+	char addr[NET_TRACE_ADDRS][48];
+	char connected[48];		/* "" until one connects */
+};
+extern struct net_trace net_trace;
+
 /* Milliseconds left until deadline, 0 when passed, capped to fit an int. */
 int ms_left(long long deadline);
 

@@ -262,7 +262,7 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 		fail(f, XC_PROXY, "proxy %s refused CONNECT %s:%s: HTTP %d", p->host,
 		    u->host, u->port, r.status);
 		if (r.status == 407)
-			fmt(f->text + strlen(f->text), sizeof f->text - strlen(f->text),
+			fmtcat(f->text, sizeof f->text, strlen(f->text),
 			    "; it wants credentials: http://USER:PASSWORD@%s:%s",
 			    p->host, p->port);
 		return -1;

@@ -21,20 +21,23 @@ static br_x509_minimal_context xc;
  * certificate so that an IP-literal host can be checked against its
  * iPAddress names (BearSSL checks DNS names only).
  */
-#define LEAF_MAX 16384
+#define CHAIN_MAX 6		/* certificates kept */
+#define CHAIN_BYTES 32768	/* bytes of them kept */
 static struct {
 	const br_x509_class *vtable;
-	int ncert;
-	size_t leaflen;
-	int leafover;
+	int ncert;		/* certificates seen */
+	int over;		/* the one being received did not fit */
+	size_t len[CHAIN_MAX];	/* of each kept certificate, 0 when it did not fit */
+	size_t used;
 	unsigned char ip[16];
 	size_t iplen;		/* 0: a DNS name, checked by br_x509_minimal */
-	unsigned char leaf[LEAF_MAX];
+	unsigned char der[CHAIN_BYTES];
 } chk;
 static unsigned char iobuf[BR_SSL_BUFSIZE_MONO];
 static int sock = -1;
 static int handshaken;
 static const char *peer;	/* the server name, for messages */
+static const char *suite = "none";	/* negotiated by the last handshake */
 
 static const br_x509_trust_anchor *tas = roots;
 static size_t ntas;		/* 0: the embedded roots */
@@ -58,83 +61,69 @@ static const char *const suite_names[] = {
 	"ECDHE-RSA-AES256-GCM-SHA384",
 };
 
-static const struct {
-	short err;
-	const char *name, *meaning;
-} errs[] = {
-	{ BR_ERR_BAD_PARAM, "BR_ERR_BAD_PARAM", "bad parameter" },
-	{ BR_ERR_BAD_STATE, "BR_ERR_BAD_STATE", "bad engine state" },
-	{ BR_ERR_UNSUPPORTED_VERSION, "BR_ERR_UNSUPPORTED_VERSION",
-	    "the server does not speak TLS 1.2" },
-	{ BR_ERR_BAD_VERSION, "BR_ERR_BAD_VERSION", "record version mismatch" },
-	{ BR_ERR_BAD_LENGTH, "BR_ERR_BAD_LENGTH", "bad record length" },
-	{ BR_ERR_TOO_LARGE, "BR_ERR_TOO_LARGE", "record too large" },
-	{ BR_ERR_BAD_MAC, "BR_ERR_BAD_MAC", "record failed authentication" },
-	{ BR_ERR_NO_RANDOM, "BR_ERR_NO_RANDOM", "no entropy" },
-	{ BR_ERR_UNKNOWN_TYPE, "BR_ERR_UNKNOWN_TYPE", "unknown record type" },
-	{ BR_ERR_UNEXPECTED, "BR_ERR_UNEXPECTED", "unexpected message" },
-	{ BR_ERR_BAD_CCS, "BR_ERR_BAD_CCS", "bad ChangeCipherSpec" },
-	{ BR_ERR_BAD_ALERT, "BR_ERR_BAD_ALERT", "bad alert message" },
-	{ BR_ERR_BAD_HANDSHAKE, "BR_ERR_BAD_HANDSHAKE",
-	    "malformed handshake message (is this a TLS server?)" },
-	{ BR_ERR_OVERSIZED_ID, "BR_ERR_OVERSIZED_ID", "oversized session id" },
-	{ BR_ERR_BAD_CIPHER_SUITE, "BR_ERR_BAD_CIPHER_SUITE",
-	    "the server chose a cipher suite we did not offer" },
-	{ BR_ERR_BAD_COMPRESSION, "BR_ERR_BAD_COMPRESSION", "bad compression" },
-	{ BR_ERR_BAD_FRAGLEN, "BR_ERR_BAD_FRAGLEN", "bad fragment length" },
-	{ BR_ERR_BAD_SECRENEG, "BR_ERR_BAD_SECRENEG", "bad secure renegotiation" },
-	{ BR_ERR_EXTRA_EXTENSION, "BR_ERR_EXTRA_EXTENSION",
-	    "unexpected extension from the server" },
-	{ BR_ERR_BAD_SNI, "BR_ERR_BAD_SNI", "bad server name" },
-	{ BR_ERR_BAD_HELLO_DONE, "BR_ERR_BAD_HELLO_DONE", "bad ServerHelloDone" },
-	{ BR_ERR_LIMIT_EXCEEDED, "BR_ERR_LIMIT_EXCEEDED", "an engine limit was exceeded" },
-	{ BR_ERR_BAD_FINISHED, "BR_ERR_BAD_FINISHED", "bad Finished message" },
-	{ BR_ERR_RESUME_MISMATCH, "BR_ERR_RESUME_MISMATCH", "session resumption mismatch" },
-	{ BR_ERR_INVALID_ALGORITHM, "BR_ERR_INVALID_ALGORITHM",
-	    "unsupported signature or key exchange algorithm" },
-	{ BR_ERR_BAD_SIGNATURE, "BR_ERR_BAD_SIGNATURE", "bad ServerKeyExchange signature" },
-	{ BR_ERR_WRONG_KEY_USAGE, "BR_ERR_WRONG_KEY_USAGE",
-	    "the server key's usage forbids this cipher suite" },
-	{ BR_ERR_IO, "BR_ERR_IO", "I/O error" },
-	{ BR_ERR_X509_INVALID_VALUE, "BR_ERR_X509_INVALID_VALUE", "invalid value in the certificate" },
-	{ BR_ERR_X509_TRUNCATED, "BR_ERR_X509_TRUNCATED", "truncated certificate" },
-	{ BR_ERR_X509_EMPTY_CHAIN, "BR_ERR_X509_EMPTY_CHAIN", "the server sent no certificate" },
-	{ BR_ERR_X509_INNER_TRUNC, "BR_ERR_X509_INNER_TRUNC", "malformed certificate" },
-	{ BR_ERR_X509_BAD_TAG_CLASS, "BR_ERR_X509_BAD_TAG_CLASS", "malformed certificate" },
-	{ BR_ERR_X509_BAD_TAG_VALUE, "BR_ERR_X509_BAD_TAG_VALUE", "malformed certificate" },
-	{ BR_ERR_X509_INDEFINITE_LENGTH, "BR_ERR_X509_INDEFINITE_LENGTH", "malformed certificate" },
-	{ BR_ERR_X509_EXTRA_ELEMENT, "BR_ERR_X509_EXTRA_ELEMENT", "malformed certificate" },
-	{ BR_ERR_X509_UNEXPECTED, "BR_ERR_X509_UNEXPECTED", "malformed certificate" },
-	{ BR_ERR_X509_NOT_CONSTRUCTED, "BR_ERR_X509_NOT_CONSTRUCTED", "malformed certificate" },
-	{ BR_ERR_X509_NOT_PRIMITIVE, "BR_ERR_X509_NOT_PRIMITIVE", "malformed certificate" },
-	{ BR_ERR_X509_PARTIAL_BYTE, "BR_ERR_X509_PARTIAL_BYTE", "malformed certificate" },
-	{ BR_ERR_X509_BAD_BOOLEAN, "BR_ERR_X509_BAD_BOOLEAN", "malformed certificate" },
-	{ BR_ERR_X509_OVERFLOW, "BR_ERR_X509_OVERFLOW", "malformed certificate" },
-	{ BR_ERR_X509_BAD_DN, "BR_ERR_X509_BAD_DN", "malformed distinguished name" },
-	{ BR_ERR_X509_BAD_TIME, "BR_ERR_X509_BAD_TIME", "malformed validity date" },
-	{ BR_ERR_X509_UNSUPPORTED, "BR_ERR_X509_UNSUPPORTED",
-	    "unsupported certificate feature or algorithm" },
-	{ BR_ERR_X509_LIMIT_EXCEEDED, "BR_ERR_X509_LIMIT_EXCEEDED",
-	    "certificate over a decoder limit" },
-	{ BR_ERR_X509_WRONG_KEY_TYPE, "BR_ERR_X509_WRONG_KEY_TYPE",
-	    "the key type does not match the cipher suite" },
-	{ BR_ERR_X509_BAD_SIGNATURE, "BR_ERR_X509_BAD_SIGNATURE",
-	    "a certificate's signature does not verify" },
-	{ BR_ERR_X509_TIME_UNKNOWN, "BR_ERR_X509_TIME_UNKNOWN", "the current time is unknown" },
-	{ BR_ERR_X509_EXPIRED, "BR_ERR_X509_EXPIRED",
-	    "a certificate in the chain is expired or not yet valid (check the clock)" },
-	{ BR_ERR_X509_DN_MISMATCH, "BR_ERR_X509_DN_MISMATCH", "the chain is out of order" },
-	{ BR_ERR_X509_BAD_SERVER_NAME, "BR_ERR_X509_BAD_SERVER_NAME",
-	    "the certificate is not for this host name or IP address" },
-	{ BR_ERR_X509_CRITICAL_EXTENSION, "BR_ERR_X509_CRITICAL_EXTENSION",
-	    "unsupported critical extension" },
-	{ BR_ERR_X509_NOT_CA, "BR_ERR_X509_NOT_CA", "an intermediate is not a CA" },
-	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "BR_ERR_X509_FORBIDDEN_KEY_USAGE",
-	    "the key usage forbids TLS server use" },
-	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "BR_ERR_X509_WEAK_PUBLIC_KEY", "public key too small" },
-	{ BR_ERR_X509_NOT_TRUSTED, "BR_ERR_X509_NOT_TRUSTED",
-	    "the chain does not end at a trusted root" },
-};
+/*
+ * BearSSL's error codes (BR_ERR_*, all below 64), named and explained:
+ * entries of a code byte, the name without "BR_ERR_", the meaning ("" for
+ * "malformed certificate"), without a pointer table to keep it small.
+ */
+static const char errtab[] =
+	"\x01" "BAD_PARAM\0" "bad parameter\0"
+	"\x02" "BAD_STATE\0" "bad engine state\0"
+	"\x03" "UNSUPPORTED_VERSION\0" "the server does not speak TLS 1.2\0"
+	"\x04" "BAD_VERSION\0" "record version mismatch\0"
+	"\x05" "BAD_LENGTH\0" "bad record length\0"
+	"\x06" "TOO_LARGE\0" "record too large\0"
+	"\x07" "BAD_MAC\0" "record failed authentication\0"
+	"\x08" "NO_RANDOM\0" "no entropy\0"
+	"\x09" "UNKNOWN_TYPE\0" "unknown record type\0"
+	"\x0a" "UNEXPECTED\0" "unexpected message\0"
+	"\x0c" "BAD_CCS\0" "bad ChangeCipherSpec\0"
+	"\x0d" "BAD_ALERT\0" "bad alert message\0"
+	"\x0e" "BAD_HANDSHAKE\0" "malformed handshake message (is this a TLS server?)\0"
+	"\x0f" "OVERSIZED_ID\0" "oversized session id\0"
+	"\x10" "BAD_CIPHER_SUITE\0" "the server chose a cipher suite we did not offer\0"
+	"\x11" "BAD_COMPRESSION\0" "bad compression\0"
+	"\x12" "BAD_FRAGLEN\0" "bad fragment length\0"
+	"\x13" "BAD_SECRENEG\0" "bad secure renegotiation\0"
+	"\x14" "EXTRA_EXTENSION\0" "unexpected extension from the server\0"
+	"\x15" "BAD_SNI\0" "bad server name\0"
+	"\x16" "BAD_HELLO_DONE\0" "bad ServerHelloDone\0"
+	"\x17" "LIMIT_EXCEEDED\0" "an engine limit was exceeded\0"
+	"\x18" "BAD_FINISHED\0" "bad Finished message\0"
+	"\x19" "RESUME_MISMATCH\0" "session resumption mismatch\0"
+	"\x1a" "INVALID_ALGORITHM\0" "unsupported signature or key exchange algorithm\0"
+	"\x1b" "BAD_SIGNATURE\0" "bad ServerKeyExchange signature\0"
+	"\x1c" "WRONG_KEY_USAGE\0" "the server key's usage forbids this cipher suite\0"
+	"\x1f" "IO\0" "I/O error\0"
+	"\x21" "X509_INVALID_VALUE\0" "invalid value in the certificate\0"
+	"\x22" "X509_TRUNCATED\0" "truncated certificate\0"
+	"\x23" "X509_EMPTY_CHAIN\0" "the server sent no certificate\0"
+	"\x24" "X509_INNER_TRUNC\0" "\0"
+	"\x25" "X509_BAD_TAG_CLASS\0" "\0"
+	"\x26" "X509_BAD_TAG_VALUE\0" "\0"
+	"\x27" "X509_INDEFINITE_LENGTH\0" "\0"
+	"\x28" "X509_EXTRA_ELEMENT\0" "\0"
+	"\x29" "X509_UNEXPECTED\0" "\0"
+	"\x2a" "X509_NOT_CONSTRUCTED\0" "\0"
+	"\x2b" "X509_NOT_PRIMITIVE\0" "\0"
+	"\x2c" "X509_PARTIAL_BYTE\0" "\0"
+	"\x2d" "X509_BAD_BOOLEAN\0" "\0"
+	"\x2e" "X509_OVERFLOW\0" "\0"
+	"\x2f" "X509_BAD_DN\0" "malformed distinguished name\0"
+	"\x30" "X509_BAD_TIME\0" "malformed validity date\0"
+	"\x31" "X509_UNSUPPORTED\0" "unsupported certificate feature or algorithm\0"
+	"\x32" "X509_LIMIT_EXCEEDED\0" "certificate over a decoder limit\0"
+	"\x33" "X509_WRONG_KEY_TYPE\0" "the key type does not match the cipher suite\0"
+	"\x34" "X509_BAD_SIGNATURE\0" "a certificate's signature does not verify\0"
+	"\x35" "X509_TIME_UNKNOWN\0" "the current time is unknown\0"
+	"\x36" "X509_EXPIRED\0" "a certificate in the chain is expired or not yet valid (check the clock)\0"
+	"\x37" "X509_DN_MISMATCH\0" "the chain is out of order\0"
+	"\x38" "X509_BAD_SERVER_NAME\0" "the certificate is not for this host name or IP address\0"
+	"\x39" "X509_CRITICAL_EXTENSION\0" "unsupported critical extension\0"
+	"\x3a" "X509_NOT_CA\0" "an intermediate is not a CA\0"
+	"\x3b" "X509_FORBIDDEN_KEY_USAGE\0" "the key usage forbids TLS server use\0"
+	"\x3c" "X509_WEAK_PUBLIC_KEY\0" "public key too small\0"
+	"\x3e" "X509_NOT_TRUSTED\0" "the chain does not end at a trusted root\0";
 
 static const struct {
 	unsigned char alert;
@@ -153,15 +142,19 @@ static const struct {
 const char *
 tls_errname(int err, const char **meaning)
 {
-	size_t i;
+	const char *p = errtab;
 
-	for (i = 0; i < sizeof errs / sizeof errs[0]; i++)
-		if (errs[i].err == err) {
-			*meaning = errs[i].meaning;
-			return errs[i].name;
+	while (p < errtab + sizeof errtab - 1) {
+		const char *name = p + 1, *m = name + strlen(name) + 1;
+
+		if ((unsigned char)p[0] == err) {
+			*meaning = *m ? m : "malformed certificate";
+			return name;
 		}
+		p = m + strlen(m) + 1;
+	}
 	*meaning = "unknown error";
-	return "BR_ERR_?";
+	return "?";
 }
 
 size_t
@@ -188,17 +181,35 @@ tls_cafile(const char *name, const char *pem, size_t len, struct fail *f)
 	return 0;
 }
 
+int
+tls_chain(int i, char *dst, size_t cap)
+{
+	size_t off = 0;
+	int k;
+
+	if (i < 0 || i >= chk.ncert)
+		return -1;
+	if (i >= CHAIN_MAX || chk.len[i] == 0) {
+		fmt(dst, cap, "(not kept)");
+		return 0;
+	}
+	for (k = 0; k < i; k++)
+		off += chk.len[k];
+	if (der_name(chk.der + off, chk.len[i], 0, dst, cap) == 0)
+		fmt(dst, cap, "(no subject shown)");
+	return 0;
+}
+
+int
+tls_established(void)
+{
+	return handshaken;
+}
+
 const char *
 tls_suite(void)
 {
-	br_ssl_session_parameters sp;
-	size_t i;
-
-	br_ssl_engine_get_session_parameters(&sc.eng, &sp);
-	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
-		if (suites[i] == sp.cipher_suite)
-			return suite_names[i];
-	return "?";
+	return suite;
 }
 
 static const br_x509_class **
@@ -212,8 +223,7 @@ chk_start_chain(const br_x509_class **ctx, const char *name)
 {
 	(void)ctx;
 	chk.ncert = 0;
-	chk.leaflen = 0;
-	chk.leafover = 0;
+	chk.used = 0;
 	xc.vtable->start_chain(inner(), name);
 }
 
@@ -221,6 +231,9 @@ static void
 chk_start_cert(const br_x509_class **ctx, uint32_t length)
 {
 	(void)ctx;
+	chk.over = chk.ncert >= CHAIN_MAX || length > CHAIN_BYTES - chk.used;
+	if (chk.ncert < CHAIN_MAX)
+		chk.len[chk.ncert] = 0;
 	xc.vtable->start_cert(inner(), length);
 }
 
@@ -228,14 +241,12 @@ static void
 chk_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
 {
 	(void)ctx;
-	if (chk.ncert == 0) {
-		if (len > LEAF_MAX - chk.leaflen)
-			chk.leafover = 1;
-		else {
-			memcpy(chk.leaf + chk.leaflen, buf, len);
-			chk.leaflen += len;
-		}
-	}
+	if (!chk.over && len <= CHAIN_BYTES - chk.used) {
+		memcpy(chk.der + chk.used, buf, len);
+		chk.used += len;
+		chk.len[chk.ncert] += len;
+	} else
+		chk.over = 1;
 	xc.vtable->append(inner(), buf, len);
 }
 
@@ -243,6 +254,10 @@ static void
 chk_end_cert(const br_x509_class **ctx)
 {
 	(void)ctx;
+	if (chk.over && chk.ncert < CHAIN_MAX) {	/* drop what was kept of it */
+		chk.used -= chk.len[chk.ncert];
+		chk.len[chk.ncert] = 0;
+	}
 	chk.ncert++;
 	xc.vtable->end_cert(inner());
 }
@@ -255,9 +270,9 @@ chk_end_chain(const br_x509_class **ctx)
 	(void)ctx;
 	if (r != BR_ERR_OK || chk.iplen == 0)
 		return r;
-	if (chk.leafover)
+	if (chk.len[0] == 0)
 		return BR_ERR_X509_LIMIT_EXCEEDED;
-	if (der_san_ip(chk.leaf, chk.leaflen, chk.ip, chk.iplen) != 1)
+	if (der_san_ip(chk.der, chk.len[0], chk.ip, chk.iplen) != 1)
 		return BR_ERR_X509_BAD_SERVER_NAME;
 	return BR_ERR_OK;
 }
@@ -302,15 +317,15 @@ closed(struct fail *f)
 	}
 	name = tls_errname(err, &meaning);
 	if (err > BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
-		fail(f, XC_CERT, "server certificate of %s rejected: %s: %s",
+		fail(f, XC_CERT, "server certificate of %s rejected: BR_ERR_%s: %s",
 		    peer, name, meaning);
 		if (err == BR_ERR_X509_NOT_TRUSTED)
-			fmt(f->text + strlen(f->text), sizeof f->text - strlen(f->text),
+			fmtcat(f->text, sizeof f->text, strlen(f->text),
 			    "; if a proxy or a private CA signs it, pass its root "
 			    "with --cacert");
 		return XC_CERT;
 	}
-	return fail(f, XC_TLS, "TLS %s %s: %s: %s",
+	return fail(f, XC_TLS, "TLS %s %s: BR_ERR_%s: %s",
 	    handshaken ? "connection to" : "handshake with", peer, name, meaning);
 }
 
@@ -401,6 +416,7 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	};
 	br_rsa_pkcs1_vrfy rsa = br_rsa_pkcs1_vrfy_get_default();
 	br_ssl_engine_context *eng = &sc.eng;
+	br_ssl_session_parameters sp;
 	unsigned char seed[32];
 	size_t i;
 	int r;
@@ -408,6 +424,7 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	sock = fd;
 	peer = host;
 	handshaken = 0;
+	suite = "none";
 	br_ssl_client_zero(&sc);
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
@@ -457,7 +474,11 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	if (r != 0)
 		return r;
 	handshaken = 1;
-	note("TLS 1.2 established: %s", tls_suite());
+	br_ssl_engine_get_session_parameters(eng, &sp);
+	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		if (suites[i] == sp.cipher_suite)
+			suite = suite_names[i];
+	note("TLS 1.2 established: %s", suite);
 	return 0;
 }
 

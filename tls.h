@@ -48,10 +48,20 @@ long tls_recv(void *p, size_t cap, long long deadline, struct fail *f);
 /* tls_end(): close fd, wipe the engine's buffers and keys. */
 void tls_end(void);
 
+/* Whether the last tls_start() completed its handshake. */
+int tls_established(void);
+
 /* After tls_start(): the negotiated cipher suite's name. */
 const char *tls_suite(void);
 
-/* A BearSSL error code's name ("BR_ERR_X509_EXPIRED") and meaning. */
+/*
+ * tls_chain(): after a handshake (even a failed one), the subject of the
+ * server's certificate number i (0: the leaf) into dst. Returns 0, or -1
+ * when the server sent fewer certificates.
+ */
+int tls_chain(int i, char *dst, size_t cap);
+
+/* A BearSSL error code's name without "BR_ERR_" ("X509_EXPIRED") and meaning. */
 const char *tls_errname(int err, const char **meaning);
 
 #endif

@@ -2,8 +2,9 @@
  * crtoken: exchange a Kubernetes projected service-account token for an
  * IBM Cloud IAM access token (trusted profile, cr-token grant).
  *
- * tool.c is the command line: options and their environment fallbacks,
- * the exit codes, the output formats. See crtoken.1 and README.md.
+ * tool.c is the command line: the modes, options and their environment
+ * fallbacks, the exit codes, the one-shot run and exec. watch.c and
+ * check.c hold the other two modes. See crtoken.1 and README.md.
  */
 #include <sys/time.h>
 
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "file.h"
 #include "http.h"
 #include "iam.h"
@@ -23,6 +25,7 @@
 #include "net.h"
 #include "proxy.h"
 #include "tls.h"
+#include "watch.h"
 
 #ifndef VERSION
 #define VERSION "0"
@@ -35,7 +38,12 @@
 #define VALUE_MAX 1024		/* cap on a profile or scope value */
 
 static const char usage_text[] =
-"usage: crtoken [options]          exchange once; print the access token\n"
+"usage: crtoken [options]                  exchange once; print the access token\n"
+"       crtoken watch -o FILE [options]    keep FILE holding a valid token\n"
+"       crtoken exec [options] -- CMD [ARGS...]\n"
+"                                          run CMD with the token in its\n"
+"                                          environment (not in argv)\n"
+"       crtoken check [options]            diagnose the setup step by step\n"
 "\n"
 "Exchange this pod's projected service-account token (the CR token) for an\n"
 "IBM Cloud IAM access token through a trusted profile.\n"
@@ -77,6 +85,11 @@ static const char usage_text[] =
 "  -o, --output FILE      write atomically to FILE instead of stdout\n"
 "  --mode OCTAL           mode of FILE (default 0600)\n"
 "  -f, --format FMT       token (default), json, header or env\n"
+"  --ready-file PATH      watch: touched once FILE holds a valid token,\n"
+"                         removed when it expires unrefreshed\n"
+"  --env NAME             exec: the variable for the token (default\n"
+"                         IAM_ACCESS_TOKEN; IAM_TOKEN_EXPIRATION is set too)\n"
+"  --json                 check: the report as JSON\n"
 "  -v, --verbose          say what is happening on stderr (tokens redacted)\n"
 "  -q, --quiet            no error line on failure\n"
 "  -h, --help             this help\n"
@@ -100,15 +113,22 @@ static const char usage_text[] =
 "  12  IAM server error: HTTP 5xx\n"
 "  13  invalid response: malformed HTTP or JSON, missing access_token, over\n"
 "      the size caps\n"
-"  14  could not write the output (file, directory, stdout)\n";
+"  14  could not write the output (file, directory, stdout)\n"
+"exec: 126 when CMD cannot be executed, 127 when it is not found.\n"
+"watch: 0 when stopped by SIGTERM or SIGINT.\n";
 
 static struct {
 	const char *profile_id, *profile_name, *profile_crn, *profile;
 	const char *token_file, *url, *scope, *cacert, *timeout;
 	const char *output, *mode, *format;
 	const char *connect_timeout, *retries, *proxy, *noproxy, *region;
-	int quiet, private;
+	const char *ready_file, *env_name;
+	int quiet, private, json;
+	int verb;		/* ONESHOT, WATCH, EXEC, CHECK */
+	char **cmd;		/* exec: the command and its arguments */
 } opt;
+
+enum { ONESHOT, WATCH, EXEC, CHECK };
 
 static struct fail fl;
 static struct iam_token tok;
@@ -237,7 +257,8 @@ profile_slot(const char **slot, const char *v, const char *what)
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
     O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
-    O_NOPROXY, O_REGION, O_PRIVATE, O_VERBOSE, O_QUIET, O_HELP, O_VERSION };
+    O_NOPROXY, O_REGION, O_READY, O_ENV, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET,
+    O_HELP, O_VERSION };
 
 static const struct {
 	const char *name;
@@ -261,7 +282,10 @@ static const struct {
 	[O_PROXY] = { "proxy", 0, 1 },
 	[O_NOPROXY] = { "noproxy", 0, 1 },
 	[O_REGION] = { "region", 0, 1 },
+	[O_READY] = { "ready-file", 0, 1 },
+	[O_ENV] = { "env", 0, 1 },
 	[O_PRIVATE] = { "private", 0, 0 },
+	[O_JSON] = { "json", 0, 0 },
 	[O_VERBOSE] = { "verbose", 'v', 0 },
 	[O_QUIET] = { "quiet", 'q', 0 },
 	[O_HELP] = { "help", 'h', 0 },
@@ -281,7 +305,8 @@ option(int id, const char *v)
 		[O_MODE] = &opt.mode, [O_FORMAT] = &opt.format,
 		[O_CTIMEOUT] = &opt.connect_timeout, [O_RETRIES] = &opt.retries,
 		[O_PROXY] = &opt.proxy, [O_NOPROXY] = &opt.noproxy,
-		[O_REGION] = &opt.region,
+		[O_REGION] = &opt.region, [O_READY] = &opt.ready_file,
+		[O_ENV] = &opt.env_name,
 	};
 	char ver[256];
 	size_t n;
@@ -295,6 +320,9 @@ option(int id, const char *v)
 		return;
 	case O_PRIVATE:
 		opt.private = 1;
+		return;
+	case O_JSON:
+		opt.json = 1;
 		return;
 	case O_HELP:
 		finish(file_stdout(usage_text, sizeof usage_text - 1, &fl));
@@ -313,9 +341,15 @@ option(int id, const char *v)
 static void
 parse_args(int argc, char **argv)
 {
-	int i, k;
+	static const char *const modes[] = { "", "watch", "exec", "check" };
+	int i = 1, k;
 
-	for (i = 1; i < argc; i++) {
+	for (k = 1; argc > 1 && k < 4; k++)
+		if (strcmp(argv[1], modes[k]) == 0) {
+			opt.verb = k;
+			i = 2;
+		}
+	for (; i < argc; i++) {
 		const char *a = argv[i], *eq, *v;
 
 		if (strcmp(a, "--") == 0) {
@@ -359,7 +393,12 @@ parse_args(int argc, char **argv)
 			break;
 		}
 	}
-	if (i < argc)
+	if (opt.verb == EXEC) {
+		if (i == argc)
+			usage_error("exec: no command (crtoken exec [options] -- CMD "
+			    "[ARGS...])");
+		opt.cmd = argv + i;
+	} else if (i < argc)
 		usage_error("unexpected argument '%s'", argv[i]);
 }
 
@@ -516,6 +555,21 @@ configure(struct iam_req *rq)
 	}
 	if (opt.output && *opt.output == '\0')
 		usage_error("--output: empty file name");
+	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
+		usage_error("watch: -o FILE is required (a file to keep fresh)");
+	if (opt.verb == EXEC && (opt.output || opt.format))
+		usage_error("exec: the token goes into the environment; no -o or -f");
+	if (opt.ready_file && opt.verb != WATCH)
+		usage_error("--ready-file goes with watch");
+	if (opt.json && opt.verb != CHECK)
+		usage_error("--json goes with check");
+	if (opt.env_name && opt.verb != EXEC)
+		usage_error("--env goes with exec");
+	if ((v = opt.env_name) && (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v) || *v == '\0' ||
+	    (*v >= '0' && *v <= '9') || strcmp(v, "IAM_TOKEN_EXPIRATION") == 0))
+		usage_error("--env %s: not a variable name ([A-Za-z_][A-Za-z0-9_]*, "
+		    "not IAM_TOKEN_EXPIRATION)", v);
 }
 
 /* The exchange, retried while transient and while time is left. */
@@ -547,6 +601,76 @@ exchange(struct iam_req *rq, long long deadline)
 	}
 }
 
+/* Stop the whole-run timer (before writing a result or exec). */
+static void
+disarm(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * exec: CMD with the token in its environment, never in argv. A PATH
+ * search like execvp's: 127 when CMD is nowhere, 126 when it is there but
+ * cannot be run.
+ */
+static _Noreturn void
+run_exec(void)
+{
+	extern char **environ;
+	static char tokvar[IAM_TOKEN_MAX + 256], expvar[64], path[4096];
+	const char *name = opt.env_name ? opt.env_name : "IAM_ACCESS_TOKEN";
+	const char *dirs, *d, *e;
+	char **envp, **v;
+	size_t n = 0, nlen = strlen(name);
+	int denied = 0, err = ENOENT;
+
+	fmt(tokvar, sizeof tokvar, "%s=%s", name, tok.access);
+	fmt(expvar, sizeof expvar, "IAM_TOKEN_EXPIRATION=%lld", tok.expiration);
+	explicit_bzero(&tok, sizeof tok);
+	iam_wipe();
+	for (v = environ; *v; v++)
+		n++;
+	if ((envp = malloc((n + 3) * sizeof *envp)) == NULL)
+		finish(fail(&fl, XC_INTERNAL, "exec: out of memory"));
+	for (n = 0, v = environ; *v; v++)
+		if (!(strncmp(*v, name, nlen) == 0 && (*v)[nlen] == '=') &&
+		    strncmp(*v, "IAM_TOKEN_EXPIRATION=", 21) != 0)
+			envp[n++] = *v;
+	envp[n++] = tokvar;
+	envp[n++] = expvar;
+	envp[n] = NULL;
+	disarm();
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	note("exec %s with %s and IAM_TOKEN_EXPIRATION set", opt.cmd[0], name);
+	if (strchr(opt.cmd[0], '/') != NULL) {
+		execve(opt.cmd[0], opt.cmd, envp);
+		err = errno;
+		denied = err != ENOENT && err != ENOTDIR;
+	} else {
+		dirs = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
+		for (d = dirs; ; d = e + 1) {
+			e = strchr(d, ':') ? strchr(d, ':') : d + strlen(d);
+			if (fmt(path, sizeof path, "%.*s%s%s", (int)(e - d), d,
+			    e > d ? "/" : "", opt.cmd[0]) < sizeof path) {
+				execve(path, opt.cmd, envp);
+				if (errno != ENOENT && errno != ENOTDIR) {
+					denied = 1;
+					err = errno;
+				}
+			}
+			if (*e == '\0')
+				break;
+		}
+	}
+	explicit_bzero(tokvar, sizeof tokvar);
+	fail(&fl, XC_OK, "exec %s: %s", opt.cmd[0], denied ? strerror(err) :
+	    strchr(opt.cmd[0], '/') ? "no such file" : "command not found in PATH");
+	finish(denied ? 126 : 127);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -561,13 +685,6 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	configure(&rq);
 
-	/* the deadline covers everything from here, name resolution included */
-	deadline += cfg.timeout_ms;
-	signal(SIGALRM, on_alarm);
-	it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
-	it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
-	setitimer(ITIMER_REAL, &it, NULL);
-
 	if (opt.cacert) {
 		static char pem[4 << 20];
 		long len = file_read(opt.cacert, pem, sizeof pem);
@@ -579,12 +696,35 @@ main(int argc, char **argv)
 		if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
 			usage_error("%s", fl.text);
 	}
+	if (opt.verb == WATCH) {
+		struct watch w = { opt.output, (unsigned)cfg.mode, cfg.format,
+		    opt.ready_file, opt.token_file, cfg.timeout_ms, opt.quiet };
+
+		finish(watch_run(&w, &rq, &fl));
+	}
+	if (opt.verb == CHECK) {
+		struct check c = { opt.token_file, cfg.timeout_ms, opt.json };
+
+		r = check_run(&c, &rq, &fl);
+		fl.text[0] = '\0';	/* the report said it all */
+		finish(r);
+	}
+
+	/* one-shot and exec: the deadline covers everything from here, name resolution included */
+	deadline += cfg.timeout_ms;
+	signal(SIGALRM, on_alarm);
+	it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
+	it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+
 	if (iam_crtoken(opt.token_file, &rq, NULL, &fl) != 0)
 		finish(fl.code);
 	if ((r = exchange(&rq, deadline)) != 0)
 		finish(r);
 	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
 	    (unsigned long)tok.len, tok.expires_in);
+	if (opt.verb == EXEC)
+		run_exec();
 
 	n = iam_format(cfg.format, &tok, out, sizeof out);
 	if (n >= sizeof out)
@@ -596,7 +736,6 @@ main(int argc, char **argv)
 		note("wrote %s (mode %lo)", opt.output, cfg.mode);
 	} else if (file_stdout(out, n, &fl) != 0)
 		finish(XC_OUTPUT);
-	it.it_value.tv_sec = it.it_value.tv_usec = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
+	disarm();
 	finish(0);
 }
