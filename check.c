@@ -150,9 +150,10 @@ iam_claims(void)
 
 /* The network steps, from what net.c and tls.c saw and how the exchange ended. */
 static void
-network(const struct iam_req *rq, int r)
+network(const struct iam_req *rq, int r, const struct fail *f)
 {
 	char addrs[400], chain[DETAIL_MAX], subj[200];
+	const char *why;
 	size_t n = 0;
 	int i, st, phase;	/* 0 resolve, 1 connect, 2 TLS, 3 exchange: where it stopped */
 
@@ -164,22 +165,28 @@ network(const struct iam_req *rq, int r)
 	phase = r == XC_DNS ? 0 : r == XC_CONNECT || r == XC_PROXY ||
 	    (r != 0 && !net_trace.connected[0]) ? 1 :
 	    r != 0 && !tls_established() ? 2 : 3;
+	why = r ? f->text : "";
 	if (rq->proxy)
 		step("proxy", phase <= 1 && r ? FAIL : PASS, r, "http://%s:%s%s%s",
 		    rq->proxy->host, rq->proxy->port, rq->proxy->auth[0] ?
 		    " (with credentials)" : "", phase <= 1 && r ? "" : ", tunnel open");
-	step("resolve", phase == 0 ? FAIL : PASS, r, "%s -> %s",
-	    rq->proxy ? rq->proxy->host : rq->url->host, addrs);
+	step("resolve", phase == 0 ? FAIL : PASS, r, "%s -> %s%s%s",
+	    rq->proxy ? rq->proxy->host : rq->url->host, addrs, phase == 0 ? ": " : "",
+	    phase == 0 ? why : "");
 	st = phase < 1 ? SKIP : phase == 1 ? FAIL : PASS;
-	step("connect", st, r, "%s port %s", net_trace.connected[0] ?
-	    net_trace.connected : "-", rq->proxy ? rq->proxy->port : rq->url->port);
+	step("connect", st, r, "%s port %s%s%s", net_trace.connected[0] ?
+	    net_trace.connected : "-", rq->proxy ? rq->proxy->port : rq->url->port,
+	    st == FAIL ? ": " : "", st == FAIL ? why : "");
 	for (i = 0, n = 0; tls_chain(i, subj, sizeof subj) == 0; i++)
 		n = fmtcat(chain, sizeof chain, n, "%s[%d] %s", i ? "; " : "", i, subj);
 	if (n == 0)
 		fmt(chain, sizeof chain, "no certificate");
 	st = phase < 2 ? SKIP : phase == 2 ? FAIL : PASS;
-	step("TLS", st, r, "TLS 1.2 %s, server %s, chain: %s", tls_suite(),
-	    rq->url->host, chain);
+	if (st == FAIL)
+		step("TLS", st, r, "%s; chain: %s", why, chain);
+	else
+		step("TLS", st, r, "TLS 1.2 %s, server %s, chain: %s", tls_suite(),
+		    rq->url->host, chain);
 }
 
 static size_t
@@ -251,7 +258,7 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	else
 		r = iam_probe(rq, clock_ms() + c->timeout_ms, f);
 	sent = have && tls_established();	/* past TLS: the rest is the exchange's */
-	network(rq, sent ? 0 : r);
+	network(rq, sent ? 0 : r, f);
 	if (!have)
 		step("exchange", SKIP, 0, "no CR token to exchange");
 	else if (r == 0) {

@@ -681,6 +681,348 @@ def connection_refused_is_retried_within_bounds():
     check(r.secs < 0.5 + 1 + 2 + 2, "jittered waits within bounds (%.2fs)" % r.secs, r)
 
 
+# ---------------------------------------------------------------- watch
+
+def wait_for(cond, secs, step=0.05):
+    """Poll cond() until true or secs pass; returns its last value."""
+    end = time.monotonic() + secs
+    while True:
+        v = cond()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+class Watch:
+    """crtoken watch in the background; stop() (or leaving a with block) sends SIGTERM."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def __init__(self, extra=(), script=None):
+        self.dir = tempfile.mkdtemp(dir=E.dir, prefix="watch-")
+        self.file = os.path.join(self.dir, "token")
+        self.ready = os.path.join(self.dir, "ready")
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        E.srv.script(*(script or ()))
+        self.p = subprocess.Popen([BIN, "watch"] + E.base() + ["-o", self.file, "--ready-file",
+                                  self.ready] + list(extra), env={"PATH": "/usr/bin:/bin"},
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=self.err)
+
+    def log(self):
+        self.err.seek(0)
+        return self.err.read()
+
+    def stop(self):
+        if self.err.closed:
+            return self.p.returncode, self.final
+        if self.p.poll() is None:
+            self.p.send_signal(15)
+        try:
+            code = self.p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            code = self.p.wait(timeout=5)
+        log = self.final = self.log()
+        self.err.close()
+        for tok in E.secrets + E.issued():
+            check(tok[:40] not in log, "a token leaked to the watch log")
+        return code, log
+
+
+@test
+def watch_writes_and_refreshes_at_80_percent():
+    with Watch(script=["expires=3"]) as w:
+        first = wait_for(lambda: read(w.file), 5)
+        check(first and first.strip() == E.issued()[-1], "the first token written: %r" % w.log())
+        check(os.path.exists(w.ready), "ready file touched after the first write")
+        check(stat.S_IMODE(os.stat(w.file).st_mode) == 0o600, "mode 0600")
+        t0 = time.monotonic()
+        second = wait_for(lambda: read(w.file) != first and read(w.file), 6)
+        dt = time.monotonic() - t0
+        check(second and second.strip() == E.issued()[-1], "refreshed: %r" % w.log())
+        check(1.5 <= dt <= 4.5, "refreshed at about 80%% of 3 s (%.2fs)" % dt)
+        check(sorted(os.listdir(w.dir)) == ["ready", "stderr", "token"], "no temporary files")
+        code, log = w.stop()
+        check(code == 0 and "wrote" in log, "exit 0 on SIGTERM: %r" % log)
+
+
+@test
+def watch_rereads_the_rotated_cr_token():
+    with Watch(script=["expires=2"]) as w:
+        check(wait_for(lambda: read(w.file), 5), "first write")
+        rotated = iam.cr_token()
+        E.secrets.append(rotated)
+        with open(E.crfile + ".new", "w") as f:
+            f.write(rotated)
+        os.rename(E.crfile + ".new", E.crfile)	# as the kubelet does: atomically
+        try:
+            n = len(E.requests())
+            check(wait_for(lambda: len(E.requests()) > n, 5), "a refresh happened")
+            check(last_form()["cr_token"] == rotated, "the rotated CR token was sent")
+        finally:
+            with open(E.crfile, "w") as f:
+                f.write(E.cr + "\n")
+
+
+@test
+def watch_keeps_the_old_file_while_iam_fails_then_recovers():
+    with Watch(script=["expires=2"]) as w:
+        good = wait_for(lambda: read(w.file), 5)
+        check(good, "first write")
+        E.srv.script("status=503")
+        end = time.monotonic() + 3
+        while time.monotonic() < end:	# bounded: 3 s of sampling
+            check(read(w.file) == good, "FILE never partial, empty or replaced while IAM fails")
+            time.sleep(0.02)
+        check("refresh failed" in w.log() and "HTTP 503" in w.log(), "failures logged: %r" % w.log())
+        check(not os.path.exists(w.ready), "ready file removed once the token expired")
+        E.srv.script("expires=2")
+        check(wait_for(lambda: read(w.file) != good, 8), "recovered: %r" % w.log())
+        check(wait_for(lambda: os.path.exists(w.ready), 2), "ready again after recovery")
+
+
+@test
+def watch_sighup_refreshes_now_and_sigterm_exits_0_within_1s():
+    with Watch(script=["expires=3600"]) as w:
+        first = wait_for(lambda: read(w.file), 5)
+        check(first, "first write")
+        w.p.send_signal(1)
+        check(wait_for(lambda: read(w.file) != first, 3), "SIGHUP refreshed: %r" % w.log())
+        t0 = time.monotonic()
+        w.p.send_signal(15)
+        code = w.p.wait(timeout=5)
+        check(code == 0 and time.monotonic() - t0 <= 1.0,
+              "SIGTERM: exit %d after %.2fs" % (code, time.monotonic() - t0))
+
+
+@test
+def watch_sigterm_during_an_exchange():
+    with Watch(script=["resp=hang"]) as w:
+        check(wait_for(lambda: len(E.requests()) > 0 and E.requests()[-1], 5), "request sent")
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        w.p.send_signal(2)	# SIGINT
+        code = w.p.wait(timeout=5)
+        check(code == 0 and time.monotonic() - t0 <= 1.0, "SIGINT mid-exchange: exit %d" % code)
+        check(not os.path.exists(w.file), "nothing written")
+
+
+@test
+def watch_idles_without_spinning():
+    with Watch(script=["expires=3600"]) as w:
+        check(wait_for(lambda: read(w.file), 5), "first write")
+
+        def cpu():
+            with open("/proc/%d/stat" % w.p.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        c0 = cpu()
+        time.sleep(2)
+        check(cpu() - c0 < 0.05, "idle between refreshes (%.3fs CPU in 2 s)" % (cpu() - c0))
+
+
+@test
+def watch_first_failure_transient_keeps_trying():
+    with Watch(script=["status=503", "status=503", "resp=ok"]) as w:
+        check(wait_for(lambda: read(w.file), 8), "written after transient failures: %r" % w.log())
+        check(w.p.poll() is None, "still running")
+
+
+@test
+def watch_first_failure_permanent_exits():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "token")
+    r = E.run(["watch", "-o", out, "--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
+               "--profile-id", "Profile-wrong"], base=False, timeout=10)
+    expect(r, 10, "BXNIM0398E")
+    r = E.run(["watch", "-o", out, "--token-file", "/nonexistent"] + E.base()[:4] +
+              ["--profile-id", iam.PROFILE_ID], base=False, timeout=10)
+    expect(r, 3, "/nonexistent")
+    r = E.run(["watch", "-o", out] + E.base(), script=["cert=rogue"], base=False, timeout=10)
+    expect(r, 8, "BR_ERR_X509_NOT_TRUSTED")
+    r = E.run(["watch"] + E.base(), base=False)
+    expect(r, 2, "-o FILE")
+    r = E.run(["watch", "-o", "-"] + E.base(), base=False)
+    expect(r, 2, "-o FILE")
+    check(os.listdir(d) == [], "nothing written")
+
+
+# ---------------------------------------------------------------- exec
+
+@test
+def exec_gives_the_token_in_the_environment_only():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "child")
+    r = E.run(["exec"] + E.base() + ["--", "/bin/sh", "-c",
+               'printf "%s\n%s\n%s\n%s\n" "$IAM_ACCESS_TOKEN" "$IAM_TOKEN_EXPIRATION" '
+               '"$$" "$*" > "$0"; tr "\\0" " " < /proc/$$/cmdline >> "$0"', out, "a", "b"],
+              base=False, env={"IAM_ACCESS_TOKEN": "stale"})
+    expect(r, 0)
+    lines = read(out).split("\n")
+    check(lines[0] == E.issued()[-1], "the child sees IAM_ACCESS_TOKEN (replaced, not 'stale')")
+    check(abs(int(lines[1]) - (time.time() + 3600)) < 120, "IAM_TOKEN_EXPIRATION")
+    check(lines[3] == "a b", "arguments passed on: %r" % lines[3])
+    check(E.issued()[-1][:20] not in lines[4], "the token is not in the child's argv")
+
+
+@test
+def exec_env_name_and_pid_and_no_leftover_timer():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "child")
+    E.srv.script()
+    p = subprocess.Popen([BIN, "exec"] + E.base() + ["--env", "MY_TOKEN", "--timeout", "1",
+                         "--", "/bin/sh", "-c", 'sleep 1.5; echo "$$ ${#MY_TOKEN} '
+                         '${IAM_ACCESS_TOKEN:-unset}" > "$0"', out],
+                         env={"PATH": "/usr/bin:/bin"}, stderr=subprocess.PIPE)
+    code = p.wait(timeout=10)
+    err = p.stderr.read().decode()
+    check(code == 0, "the child outlived --timeout (timer disarmed): exit %d %r" % (code, err))
+    pid, n, other = read(out).split()
+    check(int(pid) == p.pid, "exec, not fork: same pid")
+    check(int(n) == len(E.issued()[-1]) and other == "unset", "--env MY_TOKEN only")
+
+
+@test
+def exec_not_found_and_not_executable():
+    r = E.run(["exec"] + E.base() + ["--", "no-such-command-crtoken"], base=False)
+    expect(r, 127, "not found")
+    noexec = E.write("noexec", "#!/bin/sh\necho hi\n", mode=0o644)
+    r = E.run(["exec"] + E.base() + ["--", noexec], base=False)
+    expect(r, 126, "Permission denied")
+    r = E.run(["exec"] + E.base() + ["--", E.dir], base=False)
+    expect(r, 126)
+    r = E.run(["exec"] + E.base() + ["--", "/nonexistent/cmd"], base=False)
+    expect(r, 127)
+
+
+@test
+def exec_failures_keep_their_codes_and_run_nothing():
+    d = tempfile.mkdtemp(dir=E.dir)
+    marker = os.path.join(d, "ran")
+    r = E.run(["exec"] + E.base() + ["--", "/bin/touch", marker], base=False,
+              script=["status=400"])
+    expect(r, 10)
+    check(not os.path.exists(marker), "the command did not run")
+    expect(E.run(["exec"] + E.base(), base=False), 2, "no command")
+    expect(E.run(["exec", "-o", "x"] + E.base() + ["--", "true"], base=False), 2)
+    expect(E.run(["exec", "--env", "1BAD"] + E.base() + ["--", "true"], base=False), 2)
+    expect(E.run(["--env", "X"] + E.base(), base=False), 2, "--env goes with exec")
+
+
+# ---------------------------------------------------------------- check
+
+def check_run(args=(), script=None, token=None):
+    tf = E.write("check-token", token) if token else E.crfile
+    if token:
+        E.secrets.append(token)
+    base = ["--url", E.url, "--cacert", E.ca, "--token-file", tf, "--profile-id",
+            iam.PROFILE_ID, "--retries", "0"]
+    r = E.run(["check"] + base + list(args), base=False, script=script)
+    for s in E.secrets + E.issued():
+        check(s[:40] not in r.out, "a token in the check report", r)
+    return r
+
+
+def line(r, name):
+    for l in r.out.splitlines():
+        if l[2:].startswith(name):
+            return l
+    return ""
+
+
+@test
+def check_all_pass():
+    r = check_run()
+    check(r.code == 0 and "all steps passed" in r.out, "all pass", r)
+    for name in ["token file", "issuer", "subject", "audience", "lifetime", "validity",
+                 "profile", "endpoint", "resolve", "connect", "TLS", "exchange", "IAM token"]:
+        check(line(r, name).startswith("\u2713"), "%s passes" % name, r)
+    check("namespace default, service account crtoken" in line(r, "subject"), "sub decoded", r)
+    check("CN=rsa-leaf" in line(r, "TLS") and "CN=rsa-int" in line(r, "TLS"), "chain shown", r)
+    check("sub_type Profile" in line(r, "IAM token"), "IAM token claims", r)
+
+
+@test
+def check_wrong_audience_warns():
+    r = check_run(token=iam.cr_token(aud=["kubernetes"]))
+    check(line(r, "audience").startswith("!"), "audience warns", r)
+    check(r.code == 10 and line(r, "exchange").startswith("\u2717"), "IAM refuses: 10", r)
+
+
+@test
+def check_two_hour_lifetime_fails():
+    r = check_run(token=iam.cr_token(lifetime=7200))
+    check(line(r, "lifetime").startswith("\u2717") and "7200" in line(r, "lifetime"),
+          "lifetime fails", r)
+    check(r.code == 3, "the class of the first failing step", r)
+
+
+@test
+def check_expired_token_fails():
+    r = check_run(token=iam.cr_token(iat=int(time.time()) - 4000))
+    check(line(r, "validity").startswith("\u2717") and "expired" in line(r, "validity"),
+          "validity fails", r)
+    check(r.code == 3, "exit 3", r)
+
+
+@test
+def check_explains_bxnim0398e():
+    r = E.run(["check", "--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
+               "--profile-name", "someone-else"], base=False)
+    l = line(r, "exchange")
+    check(r.code == 10 and "BXNIM0398E" in l, "exchange fails with the IAM code", r)
+    check("namespace default" in l and "service account crtoken" in l, "shows both", r)
+
+
+@test
+def check_json_is_the_same_report():
+    r = check_run(["--json"])
+    j = json.loads(r.out)
+    check(j["exit"] == 0 and r.code == 0, "exit 0", r)
+    check([s["step"] for s in j["steps"]][:3] == ["token file", "issuer", "subject"], "steps", r)
+    check(all(s["status"] == "pass" for s in j["steps"]), "all pass", r)
+    r = check_run(["--json"], token=iam.cr_token(lifetime=7200))
+    j = json.loads(r.out)
+    check(j["exit"] == 3 == r.code, "exit 3 in JSON and status", r)
+    check(any(s["step"] == "lifetime" and s["status"] == "fail" for s in j["steps"]),
+          "lifetime fail", r)
+
+
+@test
+def check_without_token_still_checks_the_network():
+    r = E.run(["check", "--url", E.url, "--cacert", E.ca, "--token-file", "/nonexistent",
+               "--profile-id", iam.PROFILE_ID], base=False)
+    check(r.code == 3 and line(r, "token file").startswith("\u2717"), "token file fails", r)
+    check(line(r, "TLS").startswith("\u2713"), "TLS still checked", r)
+    check(line(r, "exchange").startswith("-"), "exchange skipped", r)
+
+
+@test
+def check_network_failure():
+    r = E.run(["check", "--url", "https://localhost:%d" % free_port(), "--cacert", E.ca,
+               "--token-file", E.crfile, "--profile-id", iam.PROFILE_ID], base=False)
+    check(r.code == 5 and line(r, "connect").startswith("\u2717"), "connect fails", r)
+    check(line(r, "TLS").startswith("-") and line(r, "exchange").startswith("-"),
+          "later steps skipped", r)
+    r = E.run(["check", "--url", E.url, "--token-file", E.crfile,
+               "--profile-id", iam.PROFILE_ID], base=False)
+    check(r.code == 8 and line(r, "TLS").startswith("\u2717") and
+          "NOT_TRUSTED" in line(r, "TLS"), "untrusted: 8", r)
+
+
 # ---------------------------------------------------------------- response: 13
 
 @test
