@@ -150,7 +150,20 @@ msg_secret(const void *p, size_t n)
 void
 msg_forget(void)
 {
-	nsecrets = 0;
+	msg_release(0);
+}
+
+size_t
+msg_mark(void)
+{
+	return nsecrets;
+}
+
+void
+msg_release(size_t mark)
+{
+	if (mark < nsecrets)
+		nsecrets = mark;
 	overflow = 0;
 }
 

@@ -72,9 +72,15 @@ size_t vfmt(char *dst, size_t cap, const char *format, va_list ap);
 size_t fmtcat(char *dst, size_t cap, size_t n, const char *format, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Register a secret that must never be printed; msg_forget() drops them all. */
+/*
+ * Register a secret that must never be printed; msg_forget() drops them
+ * all; msg_release(m) drops those registered since m = msg_mark() (for a
+ * loop that registers new secrets each time round).
+ */
 void msg_secret(const void *p, size_t n);
 void msg_forget(void);
+size_t msg_mark(void);
+void msg_release(size_t mark);
 
 /*
  * msg_line(): write "crtoken: <text>\n" to fd 2, redacted, in one write().

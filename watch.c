@@ -95,12 +95,12 @@ touch(const char *path, struct fail *f)
 
 /* One refresh: read the CR token, exchange, write FILE. 0 or the class. */
 static int
-refresh(const struct watch *w, struct iam_req *rq, struct fail *f)
+refresh(const struct watch *w, struct iam_req *rq, size_t mark, struct fail *f)
 {
 	size_t n;
 	int r;
 
-	msg_forget();
+	msg_release(mark);	/* last round's tokens; the proxy's credentials stay */
 	if ((r = iam_crtoken(w->token_file, rq, NULL, f)) != 0)
 		return r;
 	r = iam_exchange(rq, &tok, clock_ms() + w->timeout_ms, f);
@@ -124,6 +124,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 	struct sigaction sa;
 	sigset_t hupset, open;
 	long long valid_until = 0;	/* epoch seconds of the token in FILE, 0: none */
+	size_t mark = msg_mark();
 	int attempt = 0, first = 1, ready = 0, r;
 
 	quiet = w->quiet;
@@ -142,7 +143,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 		long long wait, now;
 
 		hup = 0;
-		r = refresh(w, rq, f);
+		r = refresh(w, rq, mark, f);
 		now = (long long)time(NULL);
 		if (r == 0) {
 			long long life = tok.expires_in * 1000;

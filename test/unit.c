@@ -1654,6 +1654,17 @@ test_redact(void)
 	check_str(out, "crtoken: resolving iam.cloud.ibm.com:443\n");
 	msg_verbose = 0;
 
+	context("msg_mark and msg_release");
+	msg_forget();
+	msg_secret("first-secret-value", 18);
+	{
+		size_t m = msg_mark();
+
+		msg_secret("second-secret-val", 17);
+		msg_release(m);
+		msg_redact(d, sizeof d, "first-secret-value second-secret-val");
+		check_str(d, "[redacted] second-secret-val");
+	}
 	context("msg_forget");
 	msg_forget();
 	msg_redact(d, sizeof d, "token s3cr3t-CR-token-value eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln");
