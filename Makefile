@@ -4,6 +4,7 @@
 #   make test       C unit tests and the end-to-end suite
 #   make demo       a real exchange against the local IAM stand-in
 #   make size       bytes of ./crtoken
+#   make image      the container image crtoken:$(VERSION) (podman, FROM scratch)
 #   make install    into $(DESTDIR)$(PREFIX)
 #   make CERTS=certs/digicert.list    embed only these roots
 #
@@ -25,6 +26,8 @@ LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro \
 CERTS = /usr/share/ca-certificates/mozilla
 BUILD = build
 PYTHON = python3
+IMAGE = crtoken
+PODMAN = podman
 
 BEARSSL = $(BUILD)/bearssl
 BRLIB = $(BEARSSL)/build/libbearssl.a
@@ -94,6 +97,19 @@ test: crtoken $(BUILD)/unit
 	@sh deps.sh test
 	@sh test/all.sh ./crtoken $(BUILD)/unit $(PYTHON)
 
+# the container image: FROM scratch, only /crtoken (Containerfile, .containerignore)
+image: crtoken
+	$(PODMAN) build --layers=false -f Containerfile --build-arg VERSION=$(VERSION) \
+	    -t $(IMAGE):$(VERSION) .
+
+test-image: crtoken
+	@sh deps.sh image
+	$(PYTHON) test/image.py ./crtoken
+
+test-examples: crtoken
+	@sh deps.sh examples
+	/usr/bin/python3 test/examples.py ./crtoken
+
 demo: crtoken
 	@sh deps.sh test
 	sh test/demo.sh ./crtoken
@@ -120,4 +136,5 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test demo size install uninstall clean distclean FORCE
+.PHONY: all test demo size image test-image test-examples install uninstall clean \
+    distclean FORCE

@@ -182,7 +182,9 @@ network(const struct iam_req *rq, int r, const struct fail *f)
 	if (n == 0)
 		fmt(chain, sizeof chain, "no certificate");
 	st = phase < 2 ? SKIP : phase == 2 ? FAIL : PASS;
-	if (st == FAIL)
+	if (st == SKIP)
+		step("TLS", st, r, "not attempted");
+	else if (st == FAIL)
 		step("TLS", st, r, "%s; chain: %s", why, chain);
 	else
 		step("TLS", st, r, "TLS 1.2 %s, server %s, chain: %s", tls_suite(),

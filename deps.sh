@@ -3,7 +3,9 @@
 #
 #   deps.sh build           musl-gcc, jsmn.h, the CA roots, xz
 #   deps.sh test            the above, plus openssl and python3 for the stand-in,
-#                           tinyproxy, dnsmasq and ip for the network tests
+#                           tinyproxy, dnsmasq and ip for the network tests,
+#                           podman and runc for the image, python3-yaml
+#   deps.sh image|examples  what test/image.py or test/examples.py needs
 #   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
 #
 # On Debian, as root, missing packages are installed with apt-get. Anywhere else
@@ -71,7 +73,11 @@ bearssl() {
 case ${1:-} in
 build) build_pkgs ;;
 test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
-	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" ;;
+	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/podman podman" \
+	"/usr/sbin/runc runc" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
+image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podman podman" \
+	"/usr/sbin/runc runc" ;;
+examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
-*) die "usage: deps.sh build|test|bearssl DIR" ;;
+*) die "usage: deps.sh build|test|image|examples|bearssl DIR" ;;
 esac

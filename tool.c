@@ -558,8 +558,11 @@ configure(struct iam_req *rq)
 		usage_error("--output: empty file name");
 	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
 		usage_error("watch: -o FILE is required (a file to keep fresh)");
-	if (opt.verb == EXEC && (opt.output || opt.format))
-		usage_error("exec: the token goes into the environment; no -o or -f");
+	if ((opt.verb == EXEC || opt.verb == CHECK) && (opt.output || opt.format ||
+	    opt.mode))
+		usage_error("%s: no -o, -f or --mode (%s)", opt.verb == EXEC ? "exec" :
+		    "check", opt.verb == EXEC ? "the token goes into the environment" :
+		    "the report goes to stdout");
 	if (opt.ready_file && opt.verb != WATCH)
 		usage_error("--ready-file goes with watch");
 	if (opt.json && opt.verb != CHECK)

@@ -163,8 +163,10 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 				ready = 1;
 			}
 		} else {
+			/* what retrying cannot fix; an unwritable FILE too, or
+			   every retry would cost IAM an exchange for nothing */
 			if (first && (r == XC_USAGE || r == XC_TOKENFILE ||
-			    r == XC_CERT || r == XC_IAM))
+			    r == XC_CERT || r == XC_IAM || r == XC_OUTPUT))
 				return r;
 			wait = iam_backoff_ms(attempt++, tok.retry_after, RETRY_CAP_MS);
 			if (valid_until > now)

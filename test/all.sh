@@ -7,7 +7,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/crtoken-tests.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 st=0
 n=0
-for suite in "$unit" "$py $here/e2e.py $bin" "$py $here/net.py $bin"; do
+for suite in "$unit" "$py $here/e2e.py $bin" "$py $here/net.py $bin" \
+    "$py $here/image.py $bin" "/usr/bin/python3 $here/examples.py $bin"; do
 	n=$((n + 1))
 	{ $suite; echo $? > "$tmp/rc$n"; } 2>&1 | tee "$tmp/log$n"
 	[ "$(cat "$tmp/rc$n")" = 0 ] || st=1

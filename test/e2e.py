@@ -853,6 +853,8 @@ def watch_first_failure_permanent_exits():
     expect(r, 3, "/nonexistent")
     r = E.run(["watch", "-o", out] + E.base(), script=["cert=rogue"], base=False, timeout=10)
     expect(r, 8, "BR_ERR_X509_NOT_TRUSTED")
+    r = E.run(["watch", "-o", "/nonexistent/dir/token"] + E.base(), base=False, timeout=10)
+    expect(r, 14, "/nonexistent/dir/token")
     r = E.run(["watch"] + E.base(), base=False)
     expect(r, 2, "-o FILE")
     r = E.run(["watch", "-o", "-"] + E.base(), base=False)
@@ -920,6 +922,9 @@ def exec_failures_keep_their_codes_and_run_nothing():
     expect(E.run(["exec", "-o", "x"] + E.base() + ["--", "true"], base=False), 2)
     expect(E.run(["exec", "--env", "1BAD"] + E.base() + ["--", "true"], base=False), 2)
     expect(E.run(["--env", "X"] + E.base(), base=False), 2, "--env goes with exec")
+    expect(E.run(["exec", "--mode", "0400"] + E.base() + ["--", "true"], base=False), 2)
+    expect(E.run(["check", "-f", "json"] + E.base(), base=False), 2, "check")
+    expect(E.run(["check", "-o", "x"] + E.base(), base=False), 2, "check")
 
 
 # ---------------------------------------------------------------- check
