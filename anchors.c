@@ -119,68 +119,139 @@ anchors_free(br_x509_trust_anchor *tas, size_t n)
 	free(tas);
 }
 
+static int
+b64(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The line at *p (up to end): its start and length without the line ending; *p moves past it. */
+static const char *
+line(const char **p, const char *end, size_t *n)
+{
+	const char *s = *p, *e = memchr(s, '\n', (size_t)(end - s));
+
+	*p = e ? e + 1 : end;
+	if (!e)
+		e = end;
+	while (e > s && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*n = (size_t)(e - s);
+	return s;
+}
+
+/* "-----<word> LABEL-----": LABEL's start and length, or NULL. */
+static const char *
+armor(const char *s, size_t n, const char *word, size_t *ln)
+{
+	size_t w = strlen(word);
+
+	if (n < 10 + w + 1 || memcmp(s, "-----", 5) != 0 || memcmp(s + 5, word, w) != 0 ||
+	    s[5 + w] != ' ' || memcmp(s + n - 5, "-----", 5) != 0)
+		return NULL;
+	*ln = n - 10 - w - 1;
+	return s + 5 + w + 1;
+}
+
+/*
+ * Base64 body lines up to the END line matching label: decoded into der
+ * when der is not NULL. 0, or -1 with *why.
+ */
+static int
+body(const char **p, const char *end, const char *label, size_t ll,
+    struct bytes *der, const char **why)
+{
+	unsigned long acc = 0;
+	int bits = 0, pad = 0, v;
+
+	while (*p < end) {
+		const char *s, *el;
+		size_t n, i, eln;
+		unsigned char o;
+
+		s = line(p, end, &n);
+		if ((el = armor(s, n, "END", &eln)) != NULL) {
+			if (eln != ll || memcmp(el, label, ll) != 0) {
+				*why = "malformed PEM (END does not match BEGIN)";
+				return -1;
+			}
+			if (bits >= 6) {	/* a single stray character */
+				*why = "malformed PEM (bad base64 length)";
+				return -1;
+			}
+			return 0;
+		}
+		if (der == NULL)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')
+				continue;
+			if (s[i] == '=') {
+				pad = 1;
+				continue;
+			}
+			if (pad || (v = b64((unsigned char)s[i])) < 0) {
+				*why = "malformed PEM (not base64)";
+				return -1;
+			}
+			acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				o = (unsigned char)(acc >> bits);
+				append(der, &o, 1);
+			}
+		}
+	}
+	*why = "truncated PEM (no END line)";
+	return -1;
+}
+
 long
 anchors_pem(const char *pem, size_t len, br_x509_trust_anchor **out,
     const char **why)
 {
-	br_pem_decoder_context pc;
+	const char *p = pem, *end = pem + len, *s, *label;
 	struct bytes der = { 0 };
 	br_x509_trust_anchor *tas = NULL, *nt;
-	size_t n = 0, cap = 0, k;
-	int incert = 0, inobj = 0, pass;
+	size_t n = 0, cap = 0, ln, ll;
+	int cert;
 
-	br_pem_decoder_init(&pc);
-	/* a second pass pushes a final newline, as the decoder wants one */
-	for (pass = 0; pass < 2; pass++) {
-		const char *p = pass == 0 ? pem : "\n";
-		size_t left = pass == 0 ? len : 1;
-
-		while (left > 0) {
-			k = br_pem_decoder_push(&pc, p, left);
-			p += k;
-			left -= k;
-			switch (br_pem_decoder_event(&pc)) {
-			case BR_PEM_BEGIN_OBJ:
-				inobj = 1;
-				incert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0 ||
-				    strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE") == 0;
-				der.len = 0;
-				br_pem_decoder_setdest(&pc, incert ? append : NULL,
-				    incert ? &der : NULL);
-				break;
-			case BR_PEM_END_OBJ:
-				inobj = 0;
-				if (!incert)
-					break;
-				if (der.oom) {
-					*why = "out of memory";
-					goto bad;
-				}
-				if (n >= ANCHORS_MAX) {
-					*why = "more than 4096 certificates";
-					goto bad;
-				}
-				if (n == cap) {
-					cap = cap ? cap * 2 : 16;
-					if ((nt = realloc(tas, cap * sizeof *tas)) == NULL) {
-						*why = "out of memory";
-						goto bad;
-					}
-					tas = nt;
-				}
-				if (to_anchor(&der, &tas[n], why) < 0)
-					goto bad;
-				n++;
-				break;
-			case BR_PEM_ERROR:
-				*why = "malformed PEM";
+	while (p < end) {
+		s = line(&p, end, &ln);
+		if ((label = armor(s, ln, "BEGIN", &ll)) == NULL)
+			continue;	/* text between objects is allowed */
+		cert = (ll == 11 && memcmp(label, "CERTIFICATE", 11) == 0) ||
+		    (ll == 16 && memcmp(label, "X509 CERTIFICATE", 16) == 0);
+		der.len = 0;
+		if (body(&p, end, label, ll, cert ? &der : NULL, why) < 0)
+			goto bad;
+		if (!cert)
+			continue;
+		if (der.oom) {
+			*why = "out of memory";
+			goto bad;
+		}
+		if (n >= ANCHORS_MAX) {
+			*why = "more than 4096 certificates";
+			goto bad;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nt = realloc(tas, cap * sizeof *tas)) == NULL) {
+				*why = "out of memory";
 				goto bad;
 			}
+			tas = nt;
 		}
-	}
-	if (inobj) {
-		*why = "truncated PEM (no END line)";
-		goto bad;
+		if (to_anchor(&der, &tas[n], why) < 0)
+			goto bad;
+		n++;
 	}
 	free(der.p);
 	*out = tas;

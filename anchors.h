@@ -19,7 +19,11 @@ extern const size_t roots_n;
 /*
  * anchors_pem(): turn every "CERTIFICATE" in the PEM text pem[0..len) into a
  * trust anchor (CA flag when the certificate says it is a CA), allocated
- * (anchors_free() releases them). Returns the number found (0 when none), or -1 with
+ * (anchors_free() releases them). The PEM reader is crtoken's own, as
+ * BearSSL's byte-code one costs about a million instructions a certificate:
+ * BEGIN and END lines must match, bodies must be base64 (white space
+ * allowed), text between objects is skipped, other objects (keys) are
+ * skipped undecoded. Returns the number found (0 when none), or -1 with
  * *why set (malformed PEM, undecodable certificate, out of memory, over
  * ANCHORS_MAX).
  */
