@@ -40,6 +40,7 @@ OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o $(BUILD)/der
       $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o $(BUILD)/alloc.o \
       $(BUILD)/watch.o $(BUILD)/check.o
 UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o $(BUILD)/der.o \
+    $(BUILD)/file.o \
     $(BUILD)/proxy.o $(BUILD)/net.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
       watch.h check.h
@@ -88,6 +89,41 @@ $(BUILD)/roots.c: $(BUILD)/mkroots $(BUILD)/certs.id
 $(BUILD)/roots.o: $(BUILD)/roots.c anchors.h $(BRLIB)
 	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/roots.c
 
+# ---- sanitizer and memcheck builds (glibc, gcc; make test-asan) ----
+
+ASAN = $(BUILD)/asan
+ASAN_CC = gcc
+ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+    -fno-sanitize-recover=all
+# every source but alloc.c: the sanitizers bring their own allocator
+ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c proxy.c json.c jwt.c file.c msg.c \
+    anchors.c watch.c check.c
+ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
+ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
+
+$(ASAN_BRLIB): $(BRLIB)
+	rm -rf $(ASAN)/bearssl
+	mkdir -p $(ASAN)
+	cp -r $(BEARSSL) $(ASAN)/bearssl
+	rm -rf $(ASAN)/bearssl/build/obj $(ASAN)/bearssl/build/libbearssl.a
+	$(MAKE) -s -C $(ASAN)/bearssl CC=$(ASAN_CC) LD=$(ASAN_CC) LDDLL=$(ASAN_CC) \
+	    CFLAGS='-W -Wall -g -O1 -fPIC' lib
+
+$(ASAN)/crtoken: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ $(ASAN_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
+
+# for valgrind: the same, without sanitizers
+$(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) -std=c11 -g -O1 -o $@ $(ASAN_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
+
+$(ASAN)/unit: test/unit.c $(HDR) json.c jwt.c http.c msg.c der.c proxy.c net.c file.c
+	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ test/unit.c json.c jwt.c http.c msg.c \
+	    der.c proxy.c net.c file.c
+
+test-asan: $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
+	@sh deps.sh test
+	@sh test/all.sh asan $(ASAN) $(PYTHON)
+
 # ---- tests ----
 
 $(BUILD)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
@@ -95,7 +131,7 @@ $(BUILD)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 
 test: crtoken $(BUILD)/unit
 	@sh deps.sh test
-	@sh test/all.sh ./crtoken $(BUILD)/unit $(PYTHON)
+	@sh test/all.sh test ./crtoken $(BUILD)/unit $(PYTHON)
 
 # the container image: FROM scratch, only /crtoken (Containerfile, .containerignore)
 image: crtoken
@@ -136,5 +172,5 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test demo size image test-image test-examples install uninstall clean \
-    distclean FORCE
+.PHONY: all test test-asan demo size image test-image test-examples install \
+    uninstall clean distclean FORCE

@@ -136,7 +136,11 @@ net_connect(const char *host, const char *port, long long deadline,
 	note("resolving %s", host);
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
-		if (r == EAI_NONAME || r == EAI_NODATA)
+		if (r == EAI_NONAME
+#ifdef EAI_NODATA	/* glibc hides it without _GNU_SOURCE */
+		    || r == EAI_NODATA
+#endif
+		    )
 			fail(f, XC_DNS, "name resolution: %s: no such host; "
 			    "check the URL, /etc/hosts and the DNS search domains", host);
 		else if (r == EAI_AGAIN)

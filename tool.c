@@ -670,6 +670,7 @@ run_exec(void)
 		}
 	}
 	explicit_bzero(tokvar, sizeof tokvar);
+	free(envp);
 	fail(&fl, XC_OK, "exec %s: %s", opt.cmd[0], denied ? strerror(err) :
 	    strchr(opt.cmd[0], '/') ? "no such file" : "command not found in PATH");
 	finish(denied ? 126 : 127);

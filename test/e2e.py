@@ -26,6 +26,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./crtoken")
 ONLY = sys.argv[2:]
 ROOT = os.geteuid() == 0
+
+
+def is_static(path):
+    """No PT_INTERP program header: the binary needs nothing from the root it runs in."""
+    import struct
+    with open(path, "rb") as f:
+        h = f.read(64)
+        if h[:4] != b"\x7fELF" or h[4] != 2:
+            return False
+        end = "<" if h[5] == 1 else ">"
+        phoff, = struct.unpack(end + "Q", h[32:40])
+        phentsize, phnum = struct.unpack(end + "HH", h[54:58])
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            if struct.unpack(end + "I", f.read(4))[0] == 3:  # PT_INTERP
+                return False
+    return True
+
+
+STATIC = is_static(BIN) if os.path.exists(BIN) else False
 SBIN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHROOT = shutil.which("chroot", path=SBIN)
 UNSHARE = shutil.which("unshare", path=SBIN)
@@ -47,6 +67,16 @@ def check(cond, what, r=None):
             what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
                 r.code, r.secs, r.out[:300], r.err[:600])
         raise Fail(what)
+
+
+def child_env(extra=None):
+    """A clean environment for crtoken: PATH, C locale, the sanitizers' options."""
+    e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):	# make test-asan
+        if k in os.environ:
+            e[k] = os.environ[k]
+    e.update(extra or {})
+    return e
 
 
 class Result:
@@ -106,8 +136,7 @@ class Env:
             stdout=None, prefix=()):
         """Run crtoken; script lines go to the stand-in first."""
         self.srv.script(*(script or ()))
-        e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
-        e.update(env or {})
+        e = child_env(env)
         cmd = list(prefix) + [argv0 or BIN] + (self.base() if base else []) + list(args)
         t0 = time.monotonic()
         p = subprocess.run(cmd, env=e, timeout=timeout, stdin=subprocess.DEVNULL,
@@ -717,7 +746,7 @@ class Watch:
         self.err = open(os.path.join(self.dir, "stderr"), "w+")
         E.srv.script(*(script or ()))
         self.p = subprocess.Popen([BIN, "watch"] + E.base() + ["-o", self.file, "--ready-file",
-                                  self.ready] + list(extra), env={"PATH": "/usr/bin:/bin"},
+                                  self.ready] + list(extra), env=child_env(),
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=self.err)
 
@@ -888,7 +917,7 @@ def exec_env_name_and_pid_and_no_leftover_timer():
     p = subprocess.Popen([BIN, "exec"] + E.base() + ["--env", "MY_TOKEN", "--timeout", "1",
                          "--", "/bin/sh", "-c", 'sleep 1.5; echo "$$ ${#MY_TOKEN} '
                          '${IAM_ACCESS_TOKEN:-unset}" > "$0"', out],
-                         env={"PATH": "/usr/bin:/bin"}, stderr=subprocess.PIPE)
+                         env=child_env(), stderr=subprocess.PIPE)
     code = p.wait(timeout=10)
     err = p.stderr.read().decode()
     check(code == 0, "the child outlived --timeout (timer disarmed): exit %d %r" % (code, err))
@@ -1086,8 +1115,8 @@ def chroot_run(root, args, **kw):
 
 @test
 def empty_chroot_default_token_file():
-    if not ROOT or not CHROOT:
-        return "skip: needs root and chroot"
+    if not ROOT or not CHROOT or not STATIC:
+        return "skip: needs root, chroot and a static binary"
     ca = open(E.ca).read()
     root = make_root({"/ca.pem": ca, "/var/run/secrets/tokens/sa-token": E.cr})
     check(sorted(os.listdir(root)) == ["ca.pem", "crtoken", "etc", "var"], "nothing else")
@@ -1100,8 +1129,8 @@ def empty_chroot_default_token_file():
 
 @test
 def default_token_file_order():
-    if not ROOT or not CHROOT:
-        return "skip: needs root and chroot"
+    if not ROOT or not CHROOT or not STATIC:
+        return "skip: needs root, chroot and a static binary"
     ca = open(E.ca).read()
     other = iam.cr_token(sub="system:serviceaccount:other:sa")
     E.secrets.append(other)
@@ -1119,8 +1148,8 @@ def default_token_file_order():
 
 @test
 def name_resolution_failure():
-    if not ROOT or not CHROOT or not UNSHARE:
-        return "skip: needs root and unshare"
+    if not ROOT or not CHROOT or not UNSHARE or not STATIC:
+        return "skip: needs root, unshare and a static binary"
     ca = open(E.ca).read()
     root = make_root({"/ca.pem": ca, "/token": E.cr,
                       "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"},
@@ -1133,8 +1162,8 @@ def name_resolution_failure():
 
 @test
 def deadline_during_name_resolution():
-    if not ROOT or not CHROOT or not UNSHARE:
-        return "skip: needs root, chroot and unshare"
+    if not ROOT or not CHROOT or not UNSHARE or not STATIC:
+        return "skip: needs root, chroot, unshare and a static binary"
     root = make_root({"/ca.pem": open(E.ca).read(), "/token": E.cr,
                       "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:5 attempts:3\n"},
                      hosts="")
