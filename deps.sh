@@ -74,7 +74,8 @@ case ${1:-} in
 build) build_pkgs ;;
 test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
 	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/podman podman" \
-	"/usr/sbin/runc runc" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
+	"/usr/sbin/runc runc" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" \
+	"/usr/bin/strace strace" "/usr/bin/valgrind valgrind" ;;
 image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podman podman" \
 	"/usr/sbin/runc runc" ;;
 examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;

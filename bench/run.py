@@ -450,12 +450,13 @@ def report(a, info, fp, res, prof, dig, dbg_objs):
     p("")
     p("Sizes: crtoken is `stat` of `./crtoken` as built (static, stripped). curl is "
       "`%s` (%s) plus the %d files `ldd` lists for it, symlinks resolved, the dynamic "
-      "loader included (%d of them keep a symbol table, the rest are stripped); libraries "
+      "loader included (%s); libraries "
       "curl might `dlopen` later are not counted. Wall time includes the stand-in's "
       "Python side, the same for both; CPU time is the client's own user + system "
       "time (its rusage, the same runs)."
       % (fp["bin"], "not stripped" if fp["bin_symtab"] else "stripped", len(fp["libs"]),
-         sum(1 for r in fp["libs"] if r[3])))
+         "all stripped" if not any(r[3] for r in fp["libs"]) else
+         "%d keep a symbol table" % sum(1 for r in fp["libs"] if r[3])))
     p("")
     p("### Where crtoken's instructions go")
     p("")

@@ -147,6 +147,7 @@ class Env:
         for s in self.secrets + self.issued():
             check(s not in r.err, "a token leaked to stderr", r)
             check(s[:40] not in r.err, "a token prefix leaked to stderr", r)
+            check(r.code == 0 or s[:40] not in r.out, "a token on stdout of a failed run", r)
         return r
 
 
@@ -1088,6 +1089,114 @@ def quiet_keeps_the_code_and_says_nothing():
     check(r.code == 12 and r.err == "", "exit 12 and silence", r)
     r = E.run(["-q", "--mode", "x"])
     check(r.code == 2 and r.err == "", "exit 2 and silence", r)
+
+
+# ---------------------------------------------------------------- secret hygiene
+
+@test
+def hygiene_every_failure_class_with_verbose():
+    """Each class provoked with -v: neither token on stdout or stderr (E.run checks)."""
+    d = tempfile.mkdtemp(dir=E.dir)
+    cases = {
+        2: (["--mode", "9"], None),
+        3: (["--token-file", E.write("hy-empty", "")], None),
+        5: (["--url", "https://localhost:%d" % free_port()], None),
+        7: ([], "tls=tls13"),
+        8: ([], "cert=rogue"),
+        9: (["--timeout", "1"], "resp=hang"),
+        10: ([], "status=400 code=BXNIM0398E"),
+        11: ([], "status=429"),
+        12: ([], "status=503"),
+        13: ([], "resp=badjson"),
+        14: (["-o", os.path.join(d, "no", "such")], None),
+    }
+    for code, (args, script) in sorted(cases.items()):
+        r = E.run(["-v"] + args, script=[script] if script else None)
+        check(r.code == code, "class %d provoked" % code, r)
+        for s in [E.cr] + E.issued():
+            check(s[:24] not in r.out + r.err, "class %d: a token in the output" % code, r)
+    r = E.run(["-v"])
+    check(r.code == 0 and E.issued()[-1] not in r.err, "-v success: the token only on stdout", r)
+
+
+@test
+def hygiene_temp_file_exclusive_never_wider():
+    strace = shutil.which("strace", path=SBIN)
+    if strace is None:
+        raise Fail("strace is missing (deps.sh test installs it)")
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "token")
+    log = os.path.join(E.dir, "strace.log")
+    for mode in ("0640", "0400", "0600"):
+        r = E.run(["-o", out, "--mode", mode], prefix=[strace, "-f", "-o", log, "-e",
+                  "trace=open,openat,fchmod,rename,renameat,renameat2"])
+        expect(r, 0)
+        calls = open(log).read()
+        opens = [l for l in calls.splitlines() if ".token." in l and "open" in l]
+        check(len(opens) == 1, "one temporary file opened: %r" % opens)
+        o = opens[0]
+        check("O_CREAT" in o and "O_EXCL" in o and "O_NOFOLLOW" in o,
+              "created exclusively, no symlink followed: %s" % o)
+        created = int(o.split(",")[-1].split(")")[0].strip(), 8)
+        check(created & ~int(mode, 8) == 0 and created & ~0o600 == 0,
+              "created with no more than %s and 0600: %s" % (mode, o))
+        chmods = [int(l.split(", ")[1].split(")")[0], 8) for l in calls.splitlines()
+                  if "fchmod(" in l]
+        check(chmods == [int(mode, 8)], "then set to exactly %s: %r" % (mode, chmods))
+        check(stat.S_IMODE(os.stat(out).st_mode) == int(mode, 8), "final mode %s" % mode)
+        os.unlink(out)
+
+
+@test
+def hygiene_kill_9_never_leaves_a_partial_file():
+    d = tempfile.mkdtemp(dir=E.dir)
+    out = os.path.join(d, "token")
+    with open(out, "w") as f:
+        f.write("previous-good-token\n")
+    seen = set()
+    for i in range(40):	# bounded: 40 runs, each killed within 120 ms
+        E.srv.script("resp=ok" if i % 2 else "resp=chunked")
+        p = subprocess.Popen([BIN] + E.base() + ["-o", out], env=child_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep((i % 12) * 0.01)
+        p.kill()
+        p.wait(timeout=5)
+        content = read(out)
+        ok = content == "previous-good-token\n" or (content and content.strip() in E.issued()
+                                                       and content.endswith("\n"))
+        check(ok, "after kill -9 at %d ms the file is the old or a whole new token: %r"
+              % ((i % 12) * 10, (content or "")[:60]))
+        seen.add("old" if content == "previous-good-token\n" else "new")
+    check("new" in seen, "some runs finished their write: %r" % seen)
+    for name in os.listdir(d):	# a killed run may leave its temporary file, never a bad FILE
+        check(name == "token" or name.startswith(".token.") and name.endswith(".tmp"),
+              "only FILE and temporary files: %r" % os.listdir(d))
+
+
+@test
+def hygiene_watch_memory_holds_no_token_between_refreshes():
+    with Watch(script=["expires=3600"]) as w:
+        check(wait_for(lambda: read(w.file), 5), "first write")
+        time.sleep(0.3)
+        secrets = [E.cr.encode(), read(w.file).strip().encode()]
+        found = []
+        with open("/proc/%d/maps" % w.p.pid) as f:
+            regions = [l.split() for l in f]
+        with open("/proc/%d/mem" % w.p.pid, "rb", 0) as mem:
+            for r in regions:
+                if "w" not in r[1] and "[stack]" not in r[-1]:
+                    continue
+                a, b = (int(x, 16) for x in r[0].split("-"))
+                try:
+                    mem.seek(a)
+                    data = mem.read(b - a)
+                except (OSError, ValueError, OverflowError):
+                    continue
+                for sec in secrets:
+                    for piece in (sec[:32], sec[len(sec) // 2:len(sec) // 2 + 32], sec[-32:]):
+                        if piece in data:
+                            found.append((r[-1] if len(r) > 5 else "anon", piece[:8]))
+        check(not found, "token bytes left in memory between refreshes: %r" % found)
 
 
 # ---------------------------------------------------------------- chroot and namespaces

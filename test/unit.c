@@ -1,6 +1,6 @@
 /*
- * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h and the
- * parsers of proxy.h against what those headers promise.
+ * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h
+ * and the parsers of proxy.h against what those headers promise.
  *
  * A failed check prints "file:line: what [case]"; the last line is
  * "unit: N checks, M failed" and the exit status is 0 only when M is 0.
@@ -13,7 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
 #include "der.h"
+#include "file.h"
 #include "json.h"
 #include "http.h"
 #include "jwt.h"
@@ -1967,6 +1974,78 @@ test_retry_after(void)
 	nocontext();
 }
 
+/* ---- file.h ---- */
+
+/*
+ * A predictable getentropy() for this test binary only (it replaces the C
+ * library's), so that the temporary name file_write() picks is known and a
+ * symlink can be planted there first.
+ */
+static int fixed_entropy;
+
+int
+getentropy(void *buf, size_t len)
+{
+	memset(buf, fixed_entropy ? 0x11 : 0x5a, len);
+	return 0;
+}
+
+static void
+test_file(void)
+{
+	char dir[] = "/tmp/crtoken-unit-XXXXXX", path[256], tmp[256], victim[256],
+	    buf[64];
+	struct fail f;
+	struct stat st;
+	int fd;
+
+	context("file_write");
+	check(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/token", dir);
+	snprintf(tmp, sizeof tmp, "%s/.token.111111111111.tmp", dir);
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	fixed_entropy = 1;
+
+	/* a symlink planted where the temporary file will be: refused, nothing followed */
+	check(symlink(victim, tmp) == 0);
+	f.code = 0;
+	check(file_write(path, 0600, "secret\n", 7, &f) == XC_OUTPUT);
+	check(f.code == XC_OUTPUT && strstr(f.text, "File exists") != NULL);
+	check(lstat(victim, &st) < 0 && errno == ENOENT);	/* not created through the link */
+	check(lstat(path, &st) < 0 && errno == ENOENT);	/* FILE not created */
+	check(lstat(tmp, &st) == 0 && S_ISLNK(st.st_mode));	/* the planted link is left alone */
+	unlink(tmp);
+
+	/* a plain file planted there: refused too (O_EXCL), and left alone */
+	check((fd = open(tmp, O_WRONLY | O_CREAT, 0644)) >= 0);
+	close(fd);
+	check(file_write(path, 0600, "secret\n", 7, &f) == XC_OUTPUT);
+	check(lstat(tmp, &st) == 0 && st.st_size == 0);
+	unlink(tmp);
+
+	/* then it works, with the exact mode, and leaves no temporary file */
+	check(file_write(path, 0640, "secret\n", 7, &f) == 0);
+	check(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	check(lstat(tmp, &st) < 0 && errno == ENOENT);
+	check(file_read(path, buf, sizeof buf) == 7 && memcmp(buf, "secret\n", 7) == 0);
+
+	/* file_read: the cap, and errors */
+	check(file_read(path, buf, 6) == -2);
+	check(file_read(path, buf, 7) == 7);
+	check(file_read(victim, buf, sizeof buf) == -1 && errno == ENOENT);
+	check(file_read(dir, buf, sizeof buf) == -1 && errno == EISDIR);
+
+	/* a directory in the way of FILE: failure, the old state kept, the temporary file removed */
+	unlink(path);
+	check(mkdir(path, 0700) == 0);
+	check(file_write(path, 0600, "x\n", 2, &f) == XC_OUTPUT);
+	check(lstat(tmp, &st) < 0 && errno == ENOENT);
+	rmdir(path);
+	fixed_entropy = 0;
+	rmdir(dir);
+	nocontext();
+}
+
 int
 main(void)
 {
@@ -1983,6 +2062,7 @@ main(void)
 	test_der();
 	test_proxy();
 	test_retry_after();
+	test_file();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }
