@@ -5,6 +5,8 @@
 #   make demo       a real exchange against the local IAM stand-in
 #   make size       bytes of ./crtoken
 #   make image      the container image crtoken:$(VERSION) (podman, FROM scratch)
+#   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
+#   make bench      crtoken vs curl: size, RSS, instructions, time (BENCH_N=20)
 #   make install    into $(DESTDIR)$(PREFIX)
 #   make CERTS=certs/digicert.list    embed only these roots
 #
@@ -146,6 +148,10 @@ test-examples: crtoken
 	@sh deps.sh examples
 	/usr/bin/python3 test/examples.py ./crtoken
 
+BENCH_N = 20
+bench: crtoken
+	$(PYTHON) bench/run.py --n $(BENCH_N) --crtoken ./crtoken --build $(BUILD)
+
 demo: crtoken
 	@sh deps.sh test
 	sh test/demo.sh ./crtoken
@@ -172,5 +178,5 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test test-asan demo size image test-image test-examples install \
+.PHONY: all test test-asan bench demo size image test-image test-examples install \
     uninstall clean distclean FORCE

@@ -18,9 +18,12 @@
 #endif
 
 #define FORM_MAX (CR_TOKEN_MAX + 16384)	/* the CR token and the rest, encoded */
+#define HEAD_MAX (URL_PATH_MAX + URL_HOST_MAX + 512)
 
-static char body[FORM_MAX];
-static char head[URL_PATH_MAX + URL_HOST_MAX + 512];
+/* the request: the head goes right before the form, to leave in one write */
+static char req[HEAD_MAX + FORM_MAX];
+static char *const body = req + HEAD_MAX;
+static char head[HEAD_MAX];
 static char chunk[4096];
 static struct http_resp resp;
 static struct json js;
@@ -36,7 +39,7 @@ static const char *const default_token_files[] = {
 void
 iam_wipe(void)
 {
-	explicit_bzero(body, sizeof body);
+	explicit_bzero(req, sizeof req);
 	explicit_bzero(chunk, sizeof chunk);
 	explicit_bzero(&resp, sizeof resp);
 	explicit_bzero(claims, sizeof claims);
@@ -390,7 +393,7 @@ int
 iam_exchange(const struct iam_req *rq, struct iam_token *tok,
     long long deadline, struct fail *f)
 {
-	struct buf form = { body, 0, sizeof body, 0 };
+	struct buf form = { body, 0, FORM_MAX, 0 };
 	const struct url *u = rq->url;
 	size_t hlen;
 	long n;
@@ -408,7 +411,7 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 		form_add(&form, "scope", rq->scope, strlen(rq->scope));
 	if (form.over)
 		return fail(f, XC_USAGE, "request: form over %lu bytes",
-		    (unsigned long)sizeof body);
+		    (unsigned long)FORM_MAX);
 	if ((hlen = http_head(head, sizeof head, u, form.len, VERSION)) == 0)
 		return fail(f, XC_INTERNAL, "request: head does not fit");
 
@@ -419,11 +422,10 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 	if (r == 0) {
 		note("POST https://%s:%s%s (%lu-byte form)", u->host, u->port,
 		    u->path, (unsigned long)form.len);
-		r = tls_send(head, hlen, deadline, f);
+		memcpy(body - hlen, head, hlen);
+		r = tls_send(body - hlen, hlen + form.len, deadline, f);
 	}
-	if (r == 0)
-		r = tls_send(body, form.len, deadline, f);
-	explicit_bzero(body, form.len);
+	explicit_bzero(body - hlen, hlen + form.len);
 	http_init(&resp);
 	st = HTTP_MORE;
 	while (r == 0 && st == HTTP_MORE) {

@@ -1,6 +1,7 @@
 /* see net.h */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -93,13 +94,15 @@ addrname(const struct addrinfo *ai, char *dst, size_t cap)
 static int
 try_addr(const struct addrinfo *ai, long long deadline)
 {
-	int fd, err;
+	int fd, err, one = 1;
 	socklen_t len = sizeof err;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    ai->ai_protocol);
 	if (fd < 0)
 		return -1;
+	/* small records go out at once: Nagle plus a delayed ACK cost 40 ms a flight */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR)
