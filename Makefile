@@ -1,17 +1,23 @@
 # crtoken: see README.md.
 #
 #   make            ./crtoken, static (musl + BearSSL + jsmn), stripped
-#   make test       C unit tests and the end-to-end suite
+#   make ARCH=aarch64|s390x|ppc64le    ./crtoken-ARCH, with Debian's cross gcc
+#   make test       C unit tests and the end-to-end suites
+#   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
+#   make test-cross the unit and e2e suites for each foreign ARCH, under qemu-user
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each
+#   make reproducible-check    two builds of HEAD in two places: identical bytes
+#   make dist       dist/crtoken-VERSION-linux-ARCH for four ARCHes, SHA256SUMS
 #   make demo       a real exchange against the local IAM stand-in
 #   make size       bytes of ./crtoken
 #   make image      the container image crtoken:$(VERSION) (podman, FROM scratch)
-#   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
+#   make image-multiarch       the image for four ARCHes in one manifest list
 #   make bench      crtoken vs curl: size, RSS, instructions, time (BENCH_N=20)
 #   make install    into $(DESTDIR)$(PREFIX)
 #   make CERTS=certs/digicert.list    embed only these roots
 #
-# What is missing (musl-tools, libjsmn-dev, ca-certificates, BearSSL's
-# source package) is installed or fetched by deps.sh on Debian.
+# What is missing (musl-tools, libjsmn-dev, ca-certificates, cross compilers,
+# BearSSL's source package) is installed or fetched by deps.sh on Debian.
 
 VERSION = 0.1.0
 PREFIX = /usr/local
@@ -31,29 +37,55 @@ PYTHON = python3
 IMAGE = crtoken
 PODMAN = podman
 
+# ---- the target architecture ----
+
+HOSTARCH := $(shell uname -m)
+ARCH = $(HOSTARCH)
+CROSS_ARCHES = aarch64 s390x ppc64le
+ifeq ($(ARCH),$(HOSTARCH))
+OUT = crtoken
+O = $(BUILD)
+XCC = $(CC)
+else
+# Debian's cross gcc driven by musl-dev:<arch>'s specs file
+GNU = $(subst ppc64le,powerpc64le,$(ARCH))
+OUT = crtoken-$(ARCH)
+O = $(BUILD)/$(ARCH)
+XCC = $(GNU)-linux-gnu-gcc -specs=/usr/lib/$(GNU)-linux-musl/musl-gcc.specs
+endif
+# the source revision, for --version: HEAD, "-dirty" when the tree differs
+REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+    git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+
 BEARSSL = $(BUILD)/bearssl
 BRLIB = $(BEARSSL)/build/libbearssl.a
+ifeq ($(O),$(BUILD))
+XBRLIB = $(BRLIB)
+else
+XBRLIB = $(O)/bearssl/libbearssl.a
+endif
 BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
-OBJ = $(BUILD)/tool.o $(BUILD)/iam.o $(BUILD)/http.o $(BUILD)/tls.o $(BUILD)/der.o \
-      $(BUILD)/net.o $(BUILD)/proxy.o $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/file.o \
-      $(BUILD)/msg.o $(BUILD)/anchors.o $(BUILD)/roots.o $(BUILD)/alloc.o \
-      $(BUILD)/watch.o $(BUILD)/check.o
-UNIT_OBJ = $(BUILD)/json.o $(BUILD)/jwt.o $(BUILD)/http.o $(BUILD)/msg.o $(BUILD)/der.o \
-    $(BUILD)/file.o \
-    $(BUILD)/proxy.o $(BUILD)/net.o
+SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check
+OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
+UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
+    $(O)/proxy.o $(O)/net.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
       watch.h check.h
 
-all: crtoken
+all: $(OUT)
 
-crtoken: $(OBJ) $(BRLIB) Makefile
-	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(BRLIB)
+$(OUT): $(OBJ) $(XBRLIB) Makefile
+	$(XCC) $(LDFLAGS) -o $@ $(OBJ) $(XBRLIB)
 
 $(BUILD)/.deps:
 	@sh deps.sh build
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/.deps-$(ARCH):
+	@sh deps.sh cross $(ARCH)
 	@mkdir -p $(BUILD) && touch $@
 
 $(BUILD)/include/jsmn.h: $(BUILD)/.deps
@@ -65,11 +97,29 @@ $(BRLIB): $(BUILD)/.deps
 	$(MAKE) -s -C $(BEARSSL) CC=$(CC) LD=$(CC) LDDLL=$(CC) \
 	    CFLAGS='$(BRCFLAGS)' lib
 
-$(BUILD)/%.o: %.c $(HDR) $(BUILD)/include/jsmn.h $(BRLIB)
-	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -DVERSION='"$(VERSION)"' \
-	    -DBEARSSL_VERSION="\"$$(cat $(BEARSSL)/DEBIAN_VERSION)\"" -c -o $@ $<
+# a foreign ARCH: the same BearSSL source, built into $(O)/bearssl
+$(O)/bearssl/libbearssl.a: $(BRLIB) $(BUILD)/.deps-$(ARCH)
+	$(MAKE) -s -C $(BEARSSL) CC='$(XCC)' LD='$(XCC)' LDDLL='$(XCC)' \
+	    BUILD=$(abspath $(O)/bearssl) CFLAGS='$(BRCFLAGS)' lib
 
-# The embedded roots: rebuilt when CERTS names other files.
+$(O)/%.o: %.c $(HDR) $(BUILD)/include/jsmn.h $(XBRLIB)
+	@mkdir -p $(O)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -DVERSION='"$(VERSION)"' -c -o $@ $<
+
+# --version: the versions, the architecture and the source revision
+$(O)/tool.o: $(O)/id
+$(O)/id: FORCE
+	@mkdir -p $(O)
+	@printf '%s\n' '$(VERSION) $(ARCH) $(REV)' | cmp -s - $@ || \
+	    printf '%s\n' '$(VERSION) $(ARCH) $(REV)' > $@
+$(O)/tool.o: tool.c $(HDR) $(BUILD)/include/jsmn.h $(XBRLIB)
+	@mkdir -p $(O)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -DVERSION='"$(VERSION)"' \
+	    -DCRTOKEN_ARCH='"$(ARCH)"' -DCRTOKEN_REV='"$(REV)"' \
+	    -DBEARSSL_VERSION="\"$$(cat $(BEARSSL)/DEBIAN_VERSION)\"" -c -o $@ tool.c
+
+# The embedded roots: rebuilt when CERTS names other files. mkroots runs
+# here, on the build machine; roots.c is the same for every ARCH.
 $(BUILD)/certs.id: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CERTS)' | cmp -s - $@ || echo '$(CERTS)' > $@
@@ -88,8 +138,9 @@ $(BUILD)/roots.c: $(BUILD)/mkroots $(BUILD)/certs.id
 	$(BUILD)/mkroots $$files > $@.tmp && mv $@.tmp $@
 	@sed -n '1s/.*: \([0-9]*\) trust anchors.*/embedding \1 roots/p' $@
 
-$(BUILD)/roots.o: $(BUILD)/roots.c anchors.h $(BRLIB)
-	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/roots.c
+$(O)/roots.o: $(BUILD)/roots.c anchors.h $(XBRLIB)
+	@mkdir -p $(O)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/roots.c
 
 # ---- sanitizer and memcheck builds (glibc, gcc; make test-asan) ----
 
@@ -128,12 +179,33 @@ test-asan: $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 
 # ---- tests ----
 
-$(BUILD)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
-	$(CC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
+$(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
 
 test: crtoken $(BUILD)/unit
 	@sh deps.sh test
 	@sh test/all.sh test ./crtoken $(BUILD)/unit $(PYTHON)
+
+# every foreign ARCH: its binary and unit tests, run under qemu-user
+test-cross: crtoken
+	@sh deps.sh test
+	@for a in $(CROSS_ARCHES); do \
+	    $(MAKE) --no-print-directory ARCH=$$a crtoken-$$a $(BUILD)/$$a/unit || exit 1; done
+	@sh test/all.sh cross '$(CROSS_ARCHES)' $(BUILD) $(PYTHON)
+
+reproducible-check:
+	@sh test/reproducible.sh $(ARCH)
+
+DIST_ARCHES = $(HOSTARCH) $(filter-out $(HOSTARCH),$(CROSS_ARCHES))
+dist:
+	@for a in $(DIST_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a || exit 1; done
+	rm -rf dist
+	mkdir -p dist
+	@for a in $(DIST_ARCHES); do \
+	    if [ $$a = $(HOSTARCH) ]; then b=crtoken; else b=crtoken-$$a; fi; \
+	    cp $$b dist/crtoken-$(VERSION)-linux-$$a; done
+	cd dist && sha256sum crtoken-$(VERSION)-linux-* > SHA256SUMS
+	@cat dist/SHA256SUMS
 
 # the container image: FROM scratch, only /crtoken (Containerfile, .containerignore)
 image: crtoken
@@ -170,13 +242,14 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/crtoken $(DESTDIR)$(MANDIR)/crtoken.1
 
 clean:
-	rm -f crtoken $(BUILD)/*.o $(BUILD)/roots.c $(BUILD)/mkroots $(BUILD)/unit \
-	    $(BUILD)/certs.id
+	rm -f crtoken $(CROSS_ARCHES:%=crtoken-%) $(BUILD)/*.o $(BUILD)/roots.c \
+	    $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/certs.id $(BUILD)/id
+	rm -rf $(CROSS_ARCHES:%=$(BUILD)/%) dist
 
 # also forget the fetched BearSSL and the installed-packages mark
 distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test test-asan bench demo size image test-image test-examples install \
-    uninstall clean distclean FORCE
+.PHONY: all test test-asan test-cross reproducible-check dist bench demo size image \
+    test-image test-examples install uninstall clean distclean FORCE

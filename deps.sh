@@ -7,6 +7,8 @@
 #                           podman and runc for the image, python3-yaml
 #   deps.sh image|examples  what test/image.py or test/examples.py needs
 #   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
+#   deps.sh cross ARCH      cross gcc and musl-dev for ARCH (aarch64, s390x, ppc64le),
+#                           qemu-user-static to run what it builds
 #
 # On Debian, as root, missing packages are installed with apt-get. Anywhere else
 # it stops with a message naming what is missing. The BearSSL source is fetched
@@ -70,6 +72,25 @@ bearssl() {
 	rm -rf "$work"
 }
 
+# cross ARCH: Debian's cross gcc and musl-dev for ARCH, and qemu-user to run it
+cross() {
+	case $1 in
+	aarch64) deb=arm64 gnu=aarch64 ;;
+	s390x) deb=s390x gnu=s390x ;;
+	ppc64le) deb=ppc64el gnu=powerpc64le ;;
+	*) die "cross: unknown ARCH $1 (aarch64, s390x, ppc64le)" ;;
+	esac
+	if [ "$(id -u)" = 0 ] && command -v dpkg >/dev/null 2>&1 &&
+	    ! dpkg --print-foreign-architectures | grep -qx "$deb"; then
+		dpkg --add-architecture "$deb"
+		# one foreign index can fail while a mirror syncs: what we need may still install
+		apt-get update -q >&2 || echo "deps.sh: apt-get update had errors; trying anyway" >&2
+	fi
+	need_pkgs "$gnu-linux-gnu-gcc gcc-$gnu-linux-gnu" \
+		"/usr/lib/$gnu-linux-musl/musl-gcc.specs musl-dev:$deb" \
+		"/usr/bin/qemu-$1-static qemu-user-static"
+}
+
 case ${1:-} in
 build) build_pkgs ;;
 test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
@@ -80,5 +101,6 @@ image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podma
 	"/usr/sbin/runc runc" ;;
 examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
-*) die "usage: deps.sh build|test|image|examples|bearssl DIR" ;;
+cross) [ $# -eq 2 ] || die "usage: deps.sh cross ARCH"; cross "$2" ;;
+*) die "usage: deps.sh build|test|image|examples|bearssl DIR|cross ARCH" ;;
 esac

@@ -33,6 +33,12 @@
 #ifndef BEARSSL_VERSION
 #define BEARSSL_VERSION "?"
 #endif
+#ifndef CRTOKEN_ARCH
+#define CRTOKEN_ARCH "?"
+#endif
+#ifndef CRTOKEN_REV
+#define CRTOKEN_REV "unknown"
+#endif
 
 #define DEFAULT_URL "https://iam.cloud.ibm.com"
 #define VALUE_MAX 1024		/* cap on a profile or scope value */
@@ -328,8 +334,9 @@ option(int id, const char *v)
 	case O_HELP:
 		finish(file_stdout(usage_text, sizeof usage_text - 1, &fl));
 	case O_VERSION:
-		n = fmt(ver, sizeof ver, "crtoken %s (BearSSL %s, %lu embedded "
-		    "roots)\n", VERSION, BEARSSL_VERSION, (unsigned long)tls_roots());
+		n = fmt(ver, sizeof ver, "crtoken %s linux-%s (source %s; BearSSL %s, "
+		    "%lu embedded roots)\n", VERSION, CRTOKEN_ARCH, CRTOKEN_REV,
+		    BEARSSL_VERSION, (unsigned long)tls_roots());
 		finish(file_stdout(ver, n, &fl));
 	}
 	*slot[id] = v;

@@ -5,8 +5,12 @@
 #   all.sh test BIN UNIT PYTHON    make test: unit, e2e, net, image, examples
 #   all.sh asan DIR PYTHON         make test-asan: the unit and e2e suites
 #                                  against ASan+UBSan builds, valgrind memcheck
+#   all.sh cross "ARCH..." BUILD PYTHON
+#                                  make test-cross: for each ARCH the unit and
+#                                  e2e suites under qemu-ARCH-static
 set -u
 here=$(dirname "$0")
+label=
 case $1 in
 test)
 	bin=$2 unit=$3 py=$4
@@ -17,8 +21,15 @@ asan)
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 	set -- "$dir/unit" "$py $here/e2e.py $dir/crtoken" "$py $here/memcheck.py $dir/crtoken-vg" ;;
+cross)
+	arches=$2 build=$3 py=$4 label=1
+	set --
+	for a in $arches; do
+		set -- "$@" "qemu-$a-static $build/$a/unit" \
+		    "env CRTOKEN_RUNNER=qemu-$a-static $py $here/e2e.py ./crtoken-$a"
+	done ;;
 *)
-	echo "usage: all.sh test BIN UNIT PYTHON | asan DIR PYTHON" >&2
+	echo "usage: all.sh test BIN UNIT PYTHON | asan DIR PYTHON | cross ARCHES BUILD PYTHON" >&2
 	exit 2 ;;
 esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/crtoken-tests.XXXXXX")
@@ -32,8 +43,10 @@ for suite in "$@"; do
 done
 echo
 echo "summary:"
-for i in $(seq 1 $n); do
-	echo "  $(tail -n 1 "$tmp/log$i") (exit $(cat "$tmp/rc$i"))"
+i=0
+for suite in "$@"; do
+	i=$((i + 1))
+	echo "  $(tail -n 1 "$tmp/log$i") (exit $(cat "$tmp/rc$i"))${label:+ $suite}"
 done
 [ $st = 0 ] && echo "all suites passed" || echo "FAILED"
 exit $st

@@ -46,6 +46,15 @@ def is_static(path):
 
 
 STATIC = is_static(BIN) if os.path.exists(BIN) else False
+# make test-cross: a foreign binary runs under qemu-user, e.g. "qemu-s390x-static"
+RUNNER = shutil.which(os.environ["CRTOKEN_RUNNER"]) if os.environ.get("CRTOKEN_RUNNER") else None
+
+
+def launch(argv0=None):
+    """argv that starts crtoken: the runner first when there is one."""
+    if argv0 is not None:	# inside a chroot: the runner was copied to its root
+        return (["/" + os.path.basename(RUNNER)] if RUNNER else []) + [argv0]
+    return ([RUNNER] if RUNNER else []) + [BIN]
 SBIN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHROOT = shutil.which("chroot", path=SBIN)
 UNSHARE = shutil.which("unshare", path=SBIN)
@@ -137,7 +146,7 @@ class Env:
         """Run crtoken; script lines go to the stand-in first."""
         self.srv.script(*(script or ()))
         e = child_env(env)
-        cmd = list(prefix) + [argv0 or BIN] + (self.base() if base else []) + list(args)
+        cmd = list(prefix) + launch(argv0) + (self.base() if base else []) + list(args)
         t0 = time.monotonic()
         p = subprocess.run(cmd, env=e, timeout=timeout, stdin=subprocess.DEVNULL,
                            stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
@@ -746,7 +755,7 @@ class Watch:
         self.ready = os.path.join(self.dir, "ready")
         self.err = open(os.path.join(self.dir, "stderr"), "w+")
         E.srv.script(*(script or ()))
-        self.p = subprocess.Popen([BIN, "watch"] + E.base() + ["-o", self.file, "--ready-file",
+        self.p = subprocess.Popen(launch() + ["watch"] + E.base() + ["-o", self.file, "--ready-file",
                                   self.ready] + list(extra), env=child_env(),
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=self.err)
@@ -915,7 +924,7 @@ def exec_env_name_and_pid_and_no_leftover_timer():
     d = tempfile.mkdtemp(dir=E.dir)
     out = os.path.join(d, "child")
     E.srv.script()
-    p = subprocess.Popen([BIN, "exec"] + E.base() + ["--env", "MY_TOKEN", "--timeout", "1",
+    p = subprocess.Popen(launch() + ["exec"] + E.base() + ["--env", "MY_TOKEN", "--timeout", "1",
                          "--", "/bin/sh", "-c", 'sleep 1.5; echo "$$ ${#MY_TOKEN} '
                          '${IAM_ACCESS_TOKEN:-unset}" > "$0"', out],
                          env=child_env(), stderr=subprocess.PIPE)
@@ -1156,7 +1165,7 @@ def hygiene_kill_9_never_leaves_a_partial_file():
     seen = set()
     for i in range(40):	# bounded: 40 runs, each killed within 120 ms
         E.srv.script("resp=ok" if i % 2 else "resp=chunked")
-        p = subprocess.Popen([BIN] + E.base() + ["-o", out], env=child_env(),
+        p = subprocess.Popen(launch() + E.base() + ["-o", out], env=child_env(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep((i % 12) * 0.01)
         p.kill()
@@ -1205,6 +1214,8 @@ def make_root(files, hosts="127.0.0.1 localhost\n"):
     """A directory holding only the binary, the given files and /etc/hosts."""
     root = tempfile.mkdtemp(dir=E.dir, prefix="root-")
     shutil.copy(BIN, os.path.join(root, "crtoken"))
+    if RUNNER:	# qemu-user-static is static too: it joins the binary in the root
+        shutil.copy(RUNNER, os.path.join(root, os.path.basename(RUNNER)))
     for path, data in files.items():
         full = os.path.join(root, path.lstrip("/"))
         os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -1228,7 +1239,8 @@ def empty_chroot_default_token_file():
         return "skip: needs root, chroot and a static binary"
     ca = open(E.ca).read()
     root = make_root({"/ca.pem": ca, "/var/run/secrets/tokens/sa-token": E.cr})
-    check(sorted(os.listdir(root)) == ["ca.pem", "crtoken", "etc", "var"], "nothing else")
+    check(sorted(os.listdir(root)) == sorted(["ca.pem", "crtoken", "etc", "var"] +
+          ([os.path.basename(RUNNER)] if RUNNER else [])), "nothing else")
     check(not os.path.exists(os.path.join(root, "dev")) and
           not os.path.exists(os.path.join(root, "proc")), "no /dev, no /proc")
     r = chroot_run(root, [])

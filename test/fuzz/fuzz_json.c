@@ -43,12 +43,12 @@
 static int
 known(const char *id)
 {
-	const char *k = getenv("FUZZ_KNOWN");
+	const char *all = getenv("FUZZ_KNOWN"), *k = all;
 	size_t n = strlen(id);
 
 	while (k != NULL && (k = strstr(k, id)) != NULL) {
 		if ((k[n] == '\0' || k[n] == ' ' || k[n] == ',') &&
-		    (k == getenv("FUZZ_KNOWN") || k[-1] == ' ' || k[-1] == ','))
+		    (k == all || k[-1] == ' ' || k[-1] == ','))
 			return 1;
 		k += n;
 	}

@@ -24,6 +24,7 @@ case ${1-} in
 *) secs=$1; shift ;;
 esac
 ALL="http json iam jwt url proxy der msg"
+# shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- $ALL
 list=
 for w in "$@"; do
@@ -44,15 +45,39 @@ SRC="json jwt http msg proxy net der anchors iam file tls"
 
 # ---- tools ----
 
-command -v "$CC" >/dev/null 2>&1 ||
-	die "$CC not found: install Debian's clang and libclang-rt-14-dev"
-[ -f /usr/include/jsmn.h ] || die "/usr/include/jsmn.h missing: install libjsmn-dev"
-mkdir -p "$OUT/obj" "$OUT/logs" || exit 2
-if [ ! -f "$OUT/.cc-ok" ]; then
+# need PKG...: install Debian packages when root with apt-get (as deps.sh does), else stop
+need() {
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "run.sh: installing: $*" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 ||
+		{ apt-get update -q >&2 || true
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2; } ||
+			die "could not install: $*"
+	else
+		die "missing: $* (install these Debian packages)"
+	fi
+}
+
+# links a libFuzzer binary with both sanitizers: clang and compiler-rt are there
+cc_ok() {
 	printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-	    > "$OUT/probe.c"
-	"$CC" -fsanitize=fuzzer,address,undefined -o "$OUT/probe" "$OUT/probe.c" 2>"$OUT/probe.log" ||
-		die "$CC cannot link -fsanitize=fuzzer (see $OUT/probe.log): install libclang-rt-14-dev"
+	    > "$OUT/probe.c" &&
+	"$CC" -fsanitize=fuzzer,address,undefined -o "$OUT/probe" "$OUT/probe.c" 2>"$OUT/probe.log"
+}
+
+mkdir -p "$OUT/obj" "$OUT/logs" || exit 2
+# one build at a time (several run.sh may run side by side); released before the runs
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$OUT/.lock"
+	flock 9
+fi
+[ -f /usr/include/jsmn.h ] || need libjsmn-dev
+if [ ! -f "$OUT/.cc-ok" ]; then
+	if ! cc_ok; then
+		[ "$CC" = clang ] || die "$CC cannot link -fsanitize=fuzzer: see $OUT/probe.log"
+		need clang libclang-rt-dev	# libclang-rt-dev: libFuzzer and the sanitizer runtimes
+		cc_ok || die "clang cannot link -fsanitize=fuzzer: see $OUT/probe.log"
+	fi
 	rm -f "$OUT/probe" "$OUT/probe.c" "$OUT/probe.log"
 	touch "$OUT/.cc-ok"
 fi
@@ -65,9 +90,11 @@ if [ ! -f "$BRLIB" ]; then
 	fi
 	echo "run.sh: building BearSSL for the fuzzers in $BR" >&2
 	rm -rf "$BR" "$BR.tmp"
-	mkdir -p "$BR.tmp" &&
-	(cd "$BRSRC" && tar -cf - --exclude=./build .) | (cd "$BR.tmp" && tar -xf -) &&
-	mv "$BR.tmp" "$BR" || die "could not copy $BRSRC to $BR"
+	mkdir -p "$BR.tmp" || exit 2
+	if ! (cd "$BRSRC" && tar -cf - --exclude=./build .) | (cd "$BR.tmp" && tar -xf -) ||
+	    ! mv "$BR.tmp" "$BR"; then
+		die "could not copy $BRSRC to $BR"
+	fi
 	make -s -j"${FUZZ_JOBS:-2}" -C "$BR" CC="$CC" LD="$CC" LDDLL="$CC" \
 	    CFLAGS='-O1 -g -fPIC' lib >"$OUT/logs/bearssl.log" 2>&1 ||
 		die "BearSSL build failed: see $OUT/logs/bearssl.log"
@@ -80,10 +107,7 @@ stale() {
 	t=$1
 	shift
 	[ -f "$t" ] || return 0
-	for d in "$@"; do
-		[ "$d" -nt "$t" ] && return 0
-	done
-	return 1
+	[ -n "$(find "$@" -prune -newer "$t" 2>/dev/null)" ]
 }
 
 # a change of compiler or flags rebuilds everything
@@ -136,7 +160,7 @@ mkdir -p "$OUT/dict"
 dict() {	# dict NAME: the tokens on stdin, one per line, into a libFuzzer dictionary
 	while IFS= read -r w; do
 		[ -n "$w" ] && printf '"%s"\n' "$w"
-	done > "$OUT/dict/$1.dict"
+	done > "$OUT/dict/$1.dict.tmp" && mv "$OUT/dict/$1.dict.tmp" "$OUT/dict/$1.dict"
 }
 dict http <<'EOF'
 HTTP/1.1 
@@ -283,13 +307,13 @@ crtoken:
 Proxy-Authorization: Basic 
 EOF
 
+exec 9>&-	# the build is done
+
 # ---- run ----
 
 max_len() {
 	case $1 in
-	http) echo 70000 ;;	# the body cap (65536) must be reachable
-	iam | json) echo 20000 ;;
-	der) echo 8192 ;;
+	http | iam | json | der) echo 8192 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -323,7 +347,9 @@ for h in $list; do
 	t1=$(date +%s)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	[ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
-	units=$(find "$corpus" -type f | wc -l)
+	# the corpus libFuzzer kept (its last "corp: N/..."); else the files in the directory
+	units=$(sed -n 's/.* corp: \([0-9][0-9]*\)\/.*/\1/p' "$log" | tail -n 1)
+	[ -n "$units" ] || units=$(find "$corpus" -type f | wc -l)
 	if [ "$rc" -eq 0 ]; then
 		verdict=OK
 	else
