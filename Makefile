@@ -2,7 +2,9 @@
 #
 #   make            ./crtoken, static (musl + BearSSL + jsmn), stripped
 #   make ARCH=aarch64|s390x|ppc64le    ./crtoken-ARCH, with Debian's cross gcc
-#   make test       C unit tests and the end-to-end suites
+#   make test       the whole suite: unit, end to end, network, image, examples,
+#                   sanitizers, memcheck, foreign ARCHes, fuzzing, reproducibility
+#   make check      the quick part: unit, end to end, network
 #   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
 #   make test-cross the unit and e2e suites for each foreign ARCH, under qemu-user
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each
@@ -175,23 +177,41 @@ $(ASAN)/unit: test/unit.c $(HDR) json.c jwt.c http.c msg.c der.c proxy.c net.c f
 
 test-asan: $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 	@sh deps.sh test
-	@sh test/all.sh asan $(ASAN) $(PYTHON)
+	@PYTHON=$(PYTHON) sh test/all.sh asan-unit asan-e2e memcheck
 
 # ---- tests ----
 
 $(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
 
-test: crtoken $(BUILD)/unit
-	@sh deps.sh test
-	@sh test/all.sh test ./crtoken $(BUILD)/unit $(PYTHON)
+CROSS_SUITES = $(foreach a,$(CROSS_ARCHES),cross-$(a)-unit cross-$(a)-e2e) multiarch
+FUZZ_SECONDS = 60
+TEST_FUZZ_SECONDS = 10
 
-# every foreign ARCH: its binary and unit tests, run under qemu-user
-test-cross: crtoken
+# the whole suite, as CI runs it (FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) for the fuzzers)
+test: crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit cross-builds
 	@sh deps.sh test
+	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit e2e net \
+	    image examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
+
+# the quick part: unit tests, end to end, network
+check: crtoken $(BUILD)/unit
+	@sh deps.sh test
+	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net
+
+# every foreign ARCH: its binary and unit tests, dist, the multi-arch image
+cross-builds:
 	@for a in $(CROSS_ARCHES); do \
 	    $(MAKE) --no-print-directory ARCH=$$a crtoken-$$a $(BUILD)/$$a/unit || exit 1; done
-	@sh test/all.sh cross '$(CROSS_ARCHES)' $(BUILD) $(PYTHON)
+	@$(MAKE) --no-print-directory image-multiarch
+
+# every foreign ARCH: the unit and e2e suites under qemu-user; the artifacts
+test-cross: crtoken cross-builds
+	@sh deps.sh test
+	@PYTHON=$(PYTHON) sh test/all.sh $(CROSS_SUITES)
+
+fuzz:
+	@sh test/fuzz/run.sh $(FUZZ_SECONDS)
 
 reproducible-check:
 	@sh test/reproducible.sh $(ARCH)
@@ -211,6 +231,24 @@ dist:
 image: crtoken
 	$(PODMAN) build --layers=false -f Containerfile --build-arg VERSION=$(VERSION) \
 	    -t $(IMAGE):$(VERSION) .
+
+# one image per ARCH (FROM scratch + COPY: no emulation needed), joined in a
+# manifest list $(IMAGE):$(VERSION)-multiarch; the binaries come from make dist
+image-multiarch: dist
+	-$(PODMAN) manifest rm $(IMAGE):$(VERSION)-multiarch >/dev/null 2>&1
+	$(PODMAN) manifest create $(IMAGE):$(VERSION)-multiarch
+	@for a in $(DIST_ARCHES); do \
+	    p=$$(echo $$a | sed 's/x86_64/amd64/; s/aarch64/arm64/'); \
+	    rm -rf $(BUILD)/image-$$a && mkdir -p $(BUILD)/image-$$a && \
+	    cp dist/crtoken-$(VERSION)-linux-$$a $(BUILD)/image-$$a/crtoken && \
+	    $(PODMAN) build --layers=false --arch $$p -f Containerfile \
+	        --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION)-linux-$$p \
+	        $(BUILD)/image-$$a || exit 1; \
+	    $(PODMAN) manifest add $(IMAGE):$(VERSION)-multiarch \
+	        containers-storage:localhost/$(IMAGE):$(VERSION)-linux-$$p || exit 1; \
+	done
+	$(PODMAN) manifest inspect $(IMAGE):$(VERSION)-multiarch | \
+	    sed -n 's/.*"architecture": "\(.*\)".*/  \1/p'
 
 test-image: crtoken
 	@sh deps.sh image
@@ -251,5 +289,6 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test test-asan test-cross reproducible-check dist bench demo size image \
-    test-image test-examples install uninstall clean distclean FORCE
+.PHONY: all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
+    bench demo size image image-multiarch test-image test-examples install uninstall \
+    clean distclean FORCE

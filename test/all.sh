@@ -1,52 +1,57 @@
 #!/bin/sh
-# all.sh: run every suite, whatever fails, then repeat their summary lines;
-# the exit status is 0 only when every suite passed.
+# all.sh SUITE...: run the named suites, whatever fails, then repeat each
+# one's summary line; the exit status is 0 only when every suite passed.
+# Run from the top of the tree after make has built what they test.
 #
-#   all.sh test BIN UNIT PYTHON    make test: unit, e2e, net, image, examples
-#   all.sh asan DIR PYTHON         make test-asan: the unit and e2e suites
-#                                  against ASan+UBSan builds, valgrind memcheck
-#   all.sh cross "ARCH..." BUILD PYTHON
-#                                  make test-cross: for each ARCH the unit and
-#                                  e2e suites under qemu-ARCH-static
+#   unit, e2e, net, image, examples     ./crtoken and build/unit
+#   asan-unit, asan-e2e, memcheck       build/asan: ASan+UBSan, valgrind
+#   cross-ARCH-unit, cross-ARCH-e2e     ./crtoken-ARCH under qemu-ARCH-static
+#   multiarch                           dist/ and the manifest list
+#   fuzz                                every harness, FUZZ_SECONDS each
+#   reproducible                        two builds of HEAD, the same bytes
+#
+# PYTHON (python3) runs the Python suites; examples.py wants /usr/bin/python3
+# for Debian's python3-yaml.
 set -u
-here=$(dirname "$0")
-label=
-case $1 in
-test)
-	bin=$2 unit=$3 py=$4
-	set -- "$unit" "$py $here/e2e.py $bin" "$py $here/net.py $bin" \
-	    "$py $here/image.py $bin" "/usr/bin/python3 $here/examples.py $bin" ;;
-asan)
-	dir=$2 py=$3
-	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
-	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
-	set -- "$dir/unit" "$py $here/e2e.py $dir/crtoken" "$py $here/memcheck.py $dir/crtoken-vg" ;;
-cross)
-	arches=$2 build=$3 py=$4 label=1
-	set --
-	for a in $arches; do
-		set -- "$@" "qemu-$a-static $build/$a/unit" \
-		    "env CRTOKEN_RUNNER=qemu-$a-static $py $here/e2e.py ./crtoken-$a"
-	done ;;
-*)
-	echo "usage: all.sh test BIN UNIT PYTHON | asan DIR PYTHON | cross ARCHES BUILD PYTHON" >&2
-	exit 2 ;;
-esac
+py=${PYTHON:-python3}
+asan_env="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86"
+ubsan_env="UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87"
+
+command_for() {
+	case $1 in
+	unit) echo "build/unit" ;;
+	e2e) echo "$py test/e2e.py ./crtoken" ;;
+	net) echo "$py test/net.py ./crtoken" ;;
+	image) echo "$py test/image.py ./crtoken" ;;
+	examples) echo "/usr/bin/python3 test/examples.py ./crtoken" ;;
+	asan-unit) echo "env $asan_env $ubsan_env build/asan/unit" ;;
+	asan-e2e) echo "env $asan_env $ubsan_env $py test/e2e.py build/asan/crtoken" ;;
+	memcheck) echo "$py test/memcheck.py build/asan/crtoken-vg" ;;
+	cross-*-unit) a=${1#cross-}; a=${a%-unit}; echo "qemu-$a-static build/$a/unit" ;;
+	cross-*-e2e) a=${1#cross-}; a=${a%-e2e}
+		echo "env CRTOKEN_RUNNER=qemu-$a-static $py test/e2e.py ./crtoken-$a" ;;
+	multiarch) echo "$py test/multiarch.py" ;;
+	fuzz) echo "sh test/fuzz/run.sh ${FUZZ_SECONDS:-10}" ;;
+	reproducible) echo "sh test/reproducible.sh" ;;
+	*) echo "all.sh: unknown suite $1" >&2; return 1 ;;
+	esac
+}
+
+for s in "$@"; do
+	command_for "$s" >/dev/null || exit 2
+done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/crtoken-tests.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 st=0
-n=0
-for suite in "$@"; do
-	n=$((n + 1))
-	{ $suite; echo $? > "$tmp/rc$n"; } 2>&1 | tee "$tmp/log$n"
-	[ "$(cat "$tmp/rc$n")" = 0 ] || st=1
+for s in "$@"; do
+	echo "== $s"
+	{ $(command_for "$s"); echo $? > "$tmp/$s.rc"; } 2>&1 | tee "$tmp/$s.log"
+	[ "$(cat "$tmp/$s.rc")" = 0 ] || st=1
 done
 echo
 echo "summary:"
-i=0
-for suite in "$@"; do
-	i=$((i + 1))
-	echo "  $(tail -n 1 "$tmp/log$i") (exit $(cat "$tmp/rc$i"))${label:+ $suite}"
+for s in "$@"; do
+	printf '  %-20s %s (exit %s)\n' "$s" "$(tail -n 1 "$tmp/$s.log")" "$(cat "$tmp/$s.rc")"
 done
 [ $st = 0 ] && echo "all suites passed" || echo "FAILED"
 exit $st
