@@ -19,8 +19,11 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in test/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iam  # noqa: E402
+from harness import Fail, Result, check, test  # noqa: E402
+import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./crtoken")
@@ -58,24 +61,6 @@ def launch(argv0=None):
 SBIN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHROOT = shutil.which("chroot", path=SBIN)
 UNSHARE = shutil.which("unshare", path=SBIN)
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what, r=None):
-    if not cond:
-        if r is not None:
-            what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
-                r.code, r.secs, r.out[:300], r.err[:600])
-        raise Fail(what)
 
 
 def child_env(extra=None):
@@ -87,10 +72,6 @@ def child_env(extra=None):
     e.update(extra or {})
     return e
 
-
-class Result:
-    def __init__(self, code, out, err, secs):
-        self.code, self.out, self.err, self.secs = code, out, err, secs
 
 
 class Env:
@@ -1308,30 +1289,11 @@ def main():
     E = Env()
     passed = failed = skipped = 0
     try:
-        for fn in TESTS:
-            if ONLY and not any(o in fn.__name__ for o in ONLY):
-                continue
-            t0 = time.monotonic()
-            try:
-                note = fn()
-                if isinstance(note, str) and note.startswith("skip"):
-                    skipped += 1
-                    print("skip %s (%s)" % (fn.__name__, note[6:]))
-                else:
-                    passed += 1
-                    print("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except (Fail, subprocess.TimeoutExpired) as e:
-                failed += 1
-                print("FAIL %s: %s" % (fn.__name__, e))
-            except Exception as e:  # a broken test is a failed test, not a crash
-                failed += 1
-                print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            sys.stdout.flush()
+        passed, failed, skipped = harness.run(harness.selected(ONLY))
     finally:
         E.srv.stop()
         shutil.rmtree(E.dir, ignore_errors=True)
-    print("e2e: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return harness.summary("e2e", passed, failed, skipped)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,11 @@ import tarfile
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in test/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iam  # noqa: E402
+from harness import Fail, Result, check, test  # noqa: E402
+import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -41,29 +44,7 @@ RUNC = shutil.which("runc", path=SBIN)
 UID = 65532
 BUILD_SECS = 180	# podman build of a FROM scratch image takes about a second
 RUN_SECS = 60		# any single podman run, stop, inspect, save
-TESTS = []
 
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what, r=None):
-    if not cond:
-        if r is not None:
-            what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
-                r.code, r.secs, r.out[:300], r.err[:600])
-        raise Fail(what)
-
-
-class Result:
-    def __init__(self, code, out, err, secs):
-        self.code, self.out, self.err, self.secs = code, out, err, secs
 
 
 def makefile_version():
@@ -445,7 +426,7 @@ def cleanup_leaves_nothing():
 def main():
     global E
     always = (build_with_podman, cleanup_leaves_nothing)
-    selected = [fn for fn in TESTS if not ONLY or fn in always or
+    selected = [fn for fn in harness.TESTS if not ONLY or fn in always or
                 any(o in fn.__name__ for o in ONLY)]
     if not ROOT:
         for fn in selected:
@@ -465,23 +446,7 @@ def main():
     E = Env()
     passed = failed = skipped = 0
     try:
-        for fn in selected:
-            t0 = time.monotonic()
-            try:
-                note = fn()
-                if isinstance(note, str) and note.startswith("skip"):
-                    skipped += 1
-                    print("skip %s (%s)" % (fn.__name__, note[6:]))
-                else:
-                    passed += 1
-                    print("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except (Fail, subprocess.TimeoutExpired) as e:
-                failed += 1
-                print("FAIL %s: %s" % (fn.__name__, e))
-            except Exception as e:  # a broken test is a failed test, not a crash
-                failed += 1
-                print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            sys.stdout.flush()
+        passed, failed, skipped = harness.run(selected)
     finally:
         E.srv.stop()
         try:
@@ -493,8 +458,7 @@ def main():
             failed += 1
             print("FAIL cleanup: %s: %s" % (type(e).__name__, e))
         shutil.rmtree(E.dir, ignore_errors=True)
-    print("image: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return harness.summary("image", passed, failed, skipped)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ left in test/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iam  # noqa: E402
+from harness import Fail, Result, check, test  # noqa: E402
+import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./crtoken")
@@ -58,29 +60,7 @@ PROXY_USER, PROXY_PASS = "crt", "s3cr3t-pass"           # tinyproxy: [-a-z0-9._]
 ODD_USER, ODD_PASS = "crt user", "p@ss:w%rd/x+y"        # the fake proxy: anything
 ODD_USER_URL, ODD_PASS_URL = "crt%20user", "p%40ss%3Aw%25rd%2Fx%2By"
 
-TESTS = []
 
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what, r=None):
-    if not cond:
-        if r is not None:
-            what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
-                r.code, r.secs, r.out[:300], r.err[:900])
-        raise Fail(what)
-
-
-class Result:
-    def __init__(self, code, out, err, secs):
-        self.code, self.out, self.err, self.secs = code, out, err, secs
 
 
 def b64(s):
@@ -1307,29 +1287,10 @@ def main():
     passed = failed = skipped = 0
     try:
         E = Env()
-        for fn in TESTS:
-            if ONLY and not any(o in fn.__name__ for o in ONLY):
-                continue
-            t0 = time.monotonic()
-            try:
-                note = fn()
-                if isinstance(note, str) and note.startswith("skip"):
-                    skipped += 1
-                    print("skip %s (%s)" % (fn.__name__, note[6:]))
-                else:
-                    passed += 1
-                    print("ok   %s (%.1fs)" % (fn.__name__, time.monotonic() - t0))
-            except (Fail, subprocess.TimeoutExpired) as e:
-                failed += 1
-                print("FAIL %s: %s" % (fn.__name__, e))
-            except Exception as e:  # a broken test is a failed test, not a crash
-                failed += 1
-                print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-            sys.stdout.flush()
+        passed, failed, skipped = harness.run(harness.selected(ONLY))
     finally:
         cleanup()
-    print("net: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return harness.summary("net", passed, failed, skipped)
 
 
 if __name__ == "__main__":
