@@ -40,8 +40,10 @@ command_for() {
 for s in "$@"; do
 	command_for "$s" >/dev/null || exit 2
 done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/crtoken-tests.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# every suite's whole output stays in build/test-logs/SUITE.log
+tmp=build/test-logs
+rm -rf "$tmp"
+mkdir -p "$tmp"
 st=0
 for s in "$@"; do
 	echo "== $s"
@@ -53,5 +55,5 @@ echo "summary:"
 for s in "$@"; do
 	printf '  %-20s %s (exit %s)\n' "$s" "$(tail -n 1 "$tmp/$s.log")" "$(cat "$tmp/$s.rc")"
 done
-[ $st = 0 ] && echo "all suites passed" || echo "FAILED"
+[ $st = 0 ] && echo "all suites passed" || echo "FAILED (the logs are in $tmp)"
 exit $st
