@@ -279,8 +279,8 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 		if (tok->expires_in >= 0)
 			tok->expiration = (long long)time(NULL) + tok->expires_in;
 		else if (jwt_claims(tok->access, tok->len, claims, sizeof claims, &cj) == 0 &&
-		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0)
-			tok->expiration = exp;
+		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0 && exp > 0)
+			tok->expiration = exp;	/* a negative exp is no time at all */
 		else
 			tok->expiration = 0;
 		explicit_bzero(claims, sizeof claims);
