@@ -153,12 +153,12 @@ der_name(const unsigned char *cert, size_t n, int issuer, char *dst, size_t cap)
 		return 0;
 	for (p = name.v, left = name.len; left > 0; p += rdn.size, left -= rdn.size) {
 		if (tlv(p, left, &rdn) < 0 || rdn.tag != 0x31)
-			return 0;
+			goto bad;
 		for (q = rdn.v, rl = rdn.len; rl > 0; q += atv.size, rl -= atv.size) {
 			if (expect(q, rl, 0x30, &atv) < 0 ||
 			    expect(atv.v, atv.len, 0x06, &oid) < 0 ||
 			    tlv(atv.v + oid.size, atv.len - oid.size, &val) < 0)
-				return 0;
+				goto bad;
 			if (oid.len != 3 || memcmp(oid.v, "\x55\x04", 2) != 0)
 				continue;
 			for (k = 0; k < sizeof attrs / sizeof attrs[0] &&
@@ -175,4 +175,7 @@ der_name(const unsigned char *cert, size_t n, int issuer, char *dst, size_t cap)
 		}
 	}
 	return len < cap ? len : cap - 1;
+bad:
+	dst[0] = '\0';	/* nothing of a malformed name */
+	return 0;
 }

@@ -546,11 +546,9 @@ http_retry_after(const char *v, long long now)
 	if (i == n) {	/* delta-seconds */
 		long sec = 0;
 
-		for (i = 0; i < n; i++) {
-			if (sec > 100000000)
+		for (i = 0; i < n; i++)
+			if ((sec = sec * 10 + (v[i] - '0')) > 100000000)
 				return 100000000;
-			sec = sec * 10 + (v[i] - '0');
-		}
 		return sec;
 	}
 	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */

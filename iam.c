@@ -18,6 +18,8 @@
 #endif
 
 #define FORM_MAX (CR_TOKEN_MAX + 16384)	/* the CR token and the rest, encoded */
+#define LIFETIME_MAX 315360000LL	/* ten years: more is not a token lifetime */
+#define EPOCH_MAX 32503680000LL		/* the year 3000 */
 #define HEAD_MAX (URL_PATH_MAX + URL_HOST_MAX + 512)
 
 /* the request: the head goes right before the form, to leave in one write */
@@ -265,11 +267,13 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	}
 	tok->expires_in = tok->expiration = -1;
 	if ((t = json_get(&js, 0, "expires_in")) >= 0 &&
-	    (json_int(&js, t, &tok->expires_in) < 0 || tok->expires_in < 0))
+	    (json_int(&js, t, &tok->expires_in) < 0 || tok->expires_in < 0 ||
+	    tok->expires_in > LIFETIME_MAX))
 		return fail(f, XC_RESPONSE, "invalid response: expires_in is not "
-		    "a whole number of seconds");
+		    "a number of seconds from 0 to %ld", (long)LIFETIME_MAX);
 	if ((t = json_get(&js, 0, "expiration")) >= 0 &&
-	    (json_int(&js, t, &tok->expiration) < 0 || tok->expiration < 0))
+	    (json_int(&js, t, &tok->expiration) < 0 || tok->expiration < 0 ||
+	    tok->expiration > EPOCH_MAX))
 		return fail(f, XC_RESPONSE, "invalid response: expiration is not "
 		    "a time in epoch seconds");
 	if (tok->expiration < 0) {
@@ -279,8 +283,9 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 		if (tok->expires_in >= 0)
 			tok->expiration = (long long)time(NULL) + tok->expires_in;
 		else if (jwt_claims(tok->access, tok->len, claims, sizeof claims, &cj) == 0 &&
-		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0 && exp > 0)
-			tok->expiration = exp;	/* a negative exp is no time at all */
+		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0 && exp > 0 &&
+		    exp <= EPOCH_MAX)
+			tok->expiration = exp;	/* else it is no time at all */
 		else
 			tok->expiration = 0;
 		explicit_bzero(claims, sizeof claims);

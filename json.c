@@ -106,6 +106,16 @@ pututf8(unsigned char *d, unsigned long cp)
 	return 4;
 }
 
+/* Bytes p[0..k) at dst + len, as many as fit in cap: a truncated string keeps its first bytes. */
+static void
+put(char *dst, size_t cap, size_t len, const unsigned char *p, size_t k)
+{
+	size_t j;
+
+	for (j = 0; dst != NULL && j < k && len + j < cap; j++)
+		dst[len + j] = (char)p[j];
+}
+
 /*
  * Unescape the string body s[0..n) into dst (when dst is not NULL, at most
  * cap bytes, no NUL added). Returns the unescaped length, -1 when invalid.
@@ -126,8 +136,7 @@ unescape(const char *s, size_t n, char *dst, size_t cap)
 		if (c != '\\') {
 			if ((k = utf8len((const unsigned char *)s + i, n - i)) == 0)
 				return -1;
-			if (dst != NULL && len + k <= cap)
-				memcpy(dst + len, s + i, k);
+			put(dst, cap, len, (const unsigned char *)s + i, k);
 			len += k;
 			i += k;
 			continue;
@@ -167,8 +176,7 @@ unescape(const char *s, size_t n, char *dst, size_t cap)
 			return -1;
 		}
 		k = pututf8(tmp, cp);
-		if (dst != NULL && len + k <= cap)
-			memcpy(dst + len, tmp, k);
+		put(dst, cap, len, tmp, k);
 		len += k;
 	}
 	return (long)len;

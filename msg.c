@@ -219,8 +219,15 @@ msg_redact(char *dst, size_t cap, const char *s)
 		s = "internal error: too many secrets to redact; message withheld";
 	len = strlen(s);
 	for (i = j = 0; i < len && j + 1 < cap; ) {
-		if ((n = jwtlen(s + i)) == 0)
-			n = secretlen(s + i, len - i);
+		if ((n = secretlen(s + i, len - i)) == 0)
+			n = jwtlen(s + i);
+		/* a secret that starts inside the run is redacted whole with it */
+		for (k = 1; n > 0 && k < n; k++) {
+			size_t m = secretlen(s + i + k, len - i - k);
+
+			if (k + m > n)
+				n = k + m;
+		}
 		if (n == 0) {
 			dst[j++] = s[i++];
 			continue;

@@ -31,29 +31,6 @@
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
 	__FILE__, __LINE__, #c); abort(); } } while (0)
 
-/*
- * KNOWN(id, c): a check that a known crtoken bug fails, its reproducer in
- * test/fuzz/regressions/fuzz_msg-<id>. run.sh names the known ids in
- * FUZZ_KNOWN for the timed runs, so that fuzzing goes on past them; the
- * regression pass runs without it.
- */
-#define KNOWN(id, c) do { if (!(c) && !known(id)) { fprintf(stderr, \
-	"%s:%d: check failed (%s): %s\n", __FILE__, __LINE__, id, #c); abort(); } } while (0)
-
-static int
-known(const char *id)
-{
-	const char *all = getenv("FUZZ_KNOWN"), *k = all;
-	size_t n = strlen(id);
-
-	while (k != NULL && (k = strstr(k, id)) != NULL) {
-		if ((k[n] == '\0' || k[n] == ' ' || k[n] == ',') &&
-		    (k == all || k[-1] == ' ' || k[-1] == ','))
-			return 1;
-		k += n;
-	}
-	return 0;
-}
 
 #define NSEC 15
 
@@ -207,8 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					report("the start of a secret ends the line", text, out);
 		}
 		if (mode == 1 && nreg == 1 && slen[0] > 0 &&
-		    memchr(secret[0], 0, slen[0]) == NULL && strcmp(out, "[redacted]") != 0 &&
-		    !known("jwt-prefix-secret"))
+		    memchr(secret[0], 0, slen[0]) == NULL && strcmp(out, "[redacted]") != 0)
 			report("a line that is only the secret (jwt-prefix-secret)", text, out);
 	}
 

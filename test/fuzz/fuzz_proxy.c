@@ -35,29 +35,6 @@
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
 	__FILE__, __LINE__, #c); abort(); } } while (0)
 
-/*
- * KNOWN(id, c): a check that a known crtoken bug fails, its reproducer in
- * test/fuzz/regressions/fuzz_proxy-<id>. run.sh names the known ids in
- * FUZZ_KNOWN for the timed runs, so that fuzzing goes on past them; the
- * regression pass runs without it.
- */
-#define KNOWN(id, c) do { if (!(c) && !known(id)) { fprintf(stderr, \
-	"%s:%d: check failed (%s): %s\n", __FILE__, __LINE__, id, #c); abort(); } } while (0)
-
-static int
-known(const char *id)
-{
-	const char *all = getenv("FUZZ_KNOWN"), *k = all;
-	size_t n = strlen(id);
-
-	while (k != NULL && (k = strstr(k, id)) != NULL) {
-		if ((k[n] == '\0' || k[n] == ' ' || k[n] == ',') &&
-		    (k == all || k[-1] == ' ' || k[-1] == ','))
-			return 1;
-		k += n;
-	}
-	return 0;
-}
 
 static int
 hexval(int c)
@@ -398,7 +375,7 @@ retry(const char *v)
 	for (i = 0; i < sizeof nows / sizeof nows[0]; i++) {
 		r = http_retry_after(v, nows[i]);
 		/* http.h: "at most 100000000" */
-		KNOWN("retry-after-cap", r == -1 || (r >= 0 && r <= 100000000));
+		CHECK(r == -1 || (r >= 0 && r <= 100000000));
 		if (r > 100000000)
 			continue;
 		want = retry_model(v, nows[i]);

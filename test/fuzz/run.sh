@@ -333,16 +333,9 @@ for h in $list; do
 	else
 		set -- "$@" -runs=0
 	fi
-	# the known bugs (reproducers in test/fuzz/regressions/fuzz_<h>-<id>) are
-	# tolerated by the harness's KNOWN(id) checks here, so that the fuzzer
-	# looks past them; the regression pass below runs without FUZZ_KNOWN
-	known=
-	for f in test/fuzz/regressions/fuzz_"$h"-*; do
-		[ -f "$f" ] && known="$known ${f#test/fuzz/regressions/fuzz_"$h"-}"
-	done
 	t0=$(date +%s)
 	# libFuzzer ends by itself; the timeout is only a guard against a hung harness
-	FUZZ_KNOWN=$known timeout -k 5 $((secs + 30)) "$bin" "$@" "$corpus" >"$log" 2>&1
+	timeout -k 5 $((secs + 30)) "$bin" "$@" "$corpus" >"$log" 2>&1
 	rc=$?
 	t1=$(date +%s)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -357,6 +350,15 @@ for h in $list; do
 		status=1
 	fi
 	echo "fuzz $h: ${execs:-0} execs in $((t1 - t0)) s, $units corpus units, $verdict"
+	# keep the working corpus small: merge it down when it holds far more files than units
+	files=$(find "$corpus" -type f | wc -l)
+	if [ "$rc" -eq 0 ] && [ "$files" -gt $((2 * units + 200)) ]; then
+		rm -rf "$corpus.new" && mkdir -p "$corpus.new" &&
+		timeout -k 5 120 "$bin" -merge=1 -max_len="$(max_len "$h")" -rss_limit_mb=2048 \
+		    "$corpus.new" "$corpus" >"$OUT/logs/$h-merge.log" 2>&1 &&
+		rm -rf "$corpus" && mv "$corpus.new" "$corpus"
+		rm -rf "$corpus.new"
+	fi
 	if [ "$rc" -ne 0 ]; then
 		sed -n 's/^SUMMARY: /  /p; s/.*check failed: /  check failed: /p' "$log" | head -n 3
 		art=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
