@@ -374,6 +374,19 @@ iam_response(int status, const char *ctype, const char *b, size_t n,
 	return cls;
 }
 
+/*
+ * Wipe the stack below this frame, where the exchange's callees left what
+ * they never clear: BearSSL's session keys (the key block), keystream,
+ * and stray copies of the plaintext. Its frames are a few KB deep.
+ */
+static void __attribute__((noinline))
+burn_stack(void)
+{
+	unsigned char pit[32768];
+
+	explicit_bzero(pit, sizeof pit);
+}
+
 /* A connection to IAM's host, through the proxy when there is one: the socket or -1. */
 static int
 dial(const struct iam_req *rq, long long deadline, struct fail *f)
@@ -454,5 +467,6 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 		    rq->cr, rq->crlen, tok, f);
 	}
 	explicit_bzero(resp.body, resp.blen);
+	burn_stack();
 	return r;
 }
