@@ -178,8 +178,7 @@ $(ASAN)/unit: test/unit.c $(HDR) json.c jwt.c http.c msg.c der.c proxy.c net.c f
 	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ test/unit.c json.c jwt.c http.c msg.c \
 	    der.c proxy.c net.c file.c
 
-test-asan: $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
-	@sh deps.sh test
+test-asan: deps-test $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 	@PYTHON=$(PYTHON) sh test/all.sh asan-unit asan-e2e memcheck
 
 # ---- tests ----
@@ -187,30 +186,32 @@ test-asan: $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 $(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
 
+# what the tests need (packages, cross compilers, podman): first, before any build
+deps-test:
+	@sh deps.sh test
+
 CROSS_SUITES = $(foreach a,$(CROSS_ARCHES),cross-$(a)-unit cross-$(a)-e2e) multiarch
 FUZZ_SECONDS = 60
 TEST_FUZZ_SECONDS = 10
 
 # the whole suite, as CI runs it (FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) for the fuzzers)
-test: crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit cross-builds
-	@sh deps.sh test
+test: deps-test crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit \
+    cross-builds
 	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit e2e net \
 	    image examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
 
 # the quick part: unit tests, end to end, network
-check: crtoken $(BUILD)/unit
-	@sh deps.sh test
+check: deps-test crtoken $(BUILD)/unit
 	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net
 
 # every foreign ARCH: its binary and unit tests, dist, the multi-arch image
-cross-builds:
+cross-builds: deps-test
 	@for a in $(CROSS_ARCHES); do \
 	    $(MAKE) --no-print-directory ARCH=$$a crtoken-$$a $(BUILD)/$$a/unit || exit 1; done
 	@$(MAKE) --no-print-directory image-multiarch
 
 # every foreign ARCH: the unit and e2e suites under qemu-user; the artifacts
-test-cross: crtoken cross-builds
-	@sh deps.sh test
+test-cross: deps-test crtoken cross-builds
 	@PYTHON=$(PYTHON) sh test/all.sh $(CROSS_SUITES)
 
 fuzz:
@@ -232,12 +233,14 @@ dist:
 
 # the container image: FROM scratch, only /crtoken (Containerfile, .containerignore)
 image: crtoken
+	@sh deps.sh image
 	$(PODMAN) build --layers=false -f Containerfile --build-arg VERSION=$(VERSION) \
 	    -t $(IMAGE):$(VERSION) .
 
 # one image per ARCH (FROM scratch + COPY: no emulation needed), joined in a
 # manifest list $(IMAGE):$(VERSION)-multiarch; the binaries come from make dist
 image-multiarch: dist
+	@sh deps.sh image
 	-$(PODMAN) manifest rm $(IMAGE):$(VERSION)-multiarch >/dev/null 2>&1
 	$(PODMAN) manifest create $(IMAGE):$(VERSION)-multiarch
 	@for a in $(DIST_ARCHES); do \
@@ -292,6 +295,6 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
+.PHONY: deps-test all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
     bench demo size image image-multiarch test-image test-examples install uninstall \
     clean distclean FORCE
