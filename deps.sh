@@ -95,12 +95,12 @@ case ${1:-} in
 build) build_pkgs ;;
 test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
 	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/podman podman" \
-	"/usr/sbin/runc runc" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" \
+	"/usr/sbin/runc runc" "/usr/lib/podman/netavark netavark" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" \
 	"/usr/bin/strace strace" "/usr/bin/valgrind valgrind" "clang clang" \
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
 	for a in aarch64 s390x ppc64le; do cross $a; done ;;
 image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podman podman" \
-	"/usr/sbin/runc runc" ;;
+	"/usr/sbin/runc runc" "/usr/lib/podman/netavark netavark" ;;
 examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
 cross) [ $# -eq 2 ] || die "usage: deps.sh cross ARCH"; cross "$2" ;;
