@@ -155,9 +155,10 @@ wipe(void)
 static _Noreturn void
 finish(int code)
 {
-	wipe();
+	/* print while the secrets are still registered (and intact) for redaction */
 	if (code != 0 && !opt.quiet && fl.text[0])
 		msg_line(fl.text);
+	wipe();
 	exit(code);
 }
 

@@ -112,10 +112,16 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, struct fail *f)
 		else
 			r = file_write(w->path, w->mode, out, n, f);
 	}
+	return r;
+}
+
+/* After the round's line is out (redaction needs them): wipe the tokens. */
+static void
+forget(void)
+{
 	explicit_bzero(out, sizeof out);
 	explicit_bzero(tok.access, sizeof tok.access);
 	iam_wipe();
-	return r;
 }
 
 int
@@ -184,6 +190,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 				ready = 0;
 			}
 		}
+		forget();
 		nap(wait, &open);
 		if (hup)
 			say("watch: SIGHUP: refreshing now");
