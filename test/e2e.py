@@ -1120,6 +1120,19 @@ def hygiene_every_failure_class_with_verbose():
 
 
 @test
+def hygiene_server_quoting_the_token_back():
+    for args in ([], ["-v"], ["check"]):
+        r = E.run(args, script=["status=400 echo"]) if args != ["check"] else \
+            E.run(["check", "--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
+                   "--profile-id", iam.PROFILE_ID], base=False, script=["status=400 echo"])
+        check(r.code == 10, "exit 10", r)
+        check("[redacted]" in r.err + r.out and "You sent cr_token=" in r.err + r.out,
+              "the quoted token is redacted, the rest of the details kept", r)
+        check(E.cr[:24] not in r.out + r.err and E.cr[-24:] not in r.out + r.err,
+              "no part of the CR token shows", r)
+
+
+@test
 def hygiene_temp_file_exclusive_never_wider():
     strace = shutil.which("strace", path=SBIN)
     if strace is None:

@@ -28,6 +28,7 @@ words; the first line is used and removed, the last one stays. Words:
   status=N         answer HTTP N with IAM's error JSON (errorCode from code=)
   code=BXNIM...    errorCode for status=N
   retry=V          send Retry-After: V (with status=N; "_" stands for a space)
+  echo             with status=N: quote the CR token and the form in errorDetails
   expires=N        expires_in of issued tokens (default 3600)
   noexp            leave expires_in and expiration out of the answer
 
@@ -237,9 +238,11 @@ class Standin:
                                          403: "BXNIM0399E", 429: "BXNIM0429E",
                                          500: "BXNIM0500E", 503: "BXNIM0503E"}.get(
                                              int(words["status"]), "BXNIM0000E")
-            status, body = iam_error(code, "Scripted failure.",
-                                     "The stand-in was told to fail with %s." % words["status"],
-                                     int(words["status"]))
+            details = "The stand-in was told to fail with %s." % words["status"]
+            if "echo" in words:  # a careless server that quotes the request back
+                details += " You sent cr_token=%s and %s" % (form.get("cr_token", [""])[0],
+                                                             req["body"][:200])
+            status, body = iam_error(code, "Scripted failure.", details, int(words["status"]))
         elif resp == "html":
             status, body = 503, "<html><body>Service Unavailable</body></html>"
         else:
