@@ -458,8 +458,9 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	br_ssl_engine_set_x509(eng, &chk.vtable);
 	br_ssl_engine_set_buffer(eng, iobuf, sizeof iobuf, 0);
 	if (getentropy(seed, sizeof seed) != 0)
-		return fail(f, XC_INTERNAL, "TLS: no entropy from getentropy(): %s",
-		    strerror(errno));
+		return fail(f, XC_INTERNAL, "TLS: no entropy from getentropy(): "
+		    "%s; hint: the kernel or a seccomp profile refuses getrandom(2), "
+		    "which crtoken needs (Linux >= 3.17)", strerror(errno));
 	br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
 	explicit_bzero(seed, sizeof seed);
 	/* an IP literal: no SNI (RFC 6066), and the name check is ours */

@@ -104,7 +104,7 @@ static const char usage_text[] =
 "\n"
 "exit codes:\n"
 "   0  success\n"
-"   1  internal error (a bug, out of memory)\n"
+"   1  internal error (a bug, out of memory, no entropy from the kernel)\n"
 "   2  usage or configuration error (bad flag/env, no profile, bad URL, bad\n"
 "      --cacert, bad mode)\n"
 "   3  CR token file missing, unreadable, empty, too large or malformed\n"

@@ -6,6 +6,9 @@ hands them to run(), which prints one line per test ("ok", "FAIL", "skip")
 and the summary line "<suite>: N passed, M failed, K skipped". A test that
 returns "skip: why" is skipped; any exception fails the test, never the suite.
 """
+import ctypes
+import platform
+import struct
 import subprocess
 import sys
 import time
@@ -33,6 +36,44 @@ def check(cond, what, r=None):
             what += "\n      exit=%s time=%.2fs\n      stdout=%r\n      stderr=%r" % (
                 r.code, r.secs, r.out[:300], r.err[:900])
         raise Fail(what)
+
+
+# seccomp: make one system call fail with an errno in a child, before exec.
+# (audit arch, getrandom's number) per host; the filter sees host calls, so
+# it holds for a binary run under qemu-user too.
+_SECCOMP_HOST = {"x86_64": (0xC000003E, 318), "aarch64": (0xC00000B7, 278)}
+
+
+def deny_getrandom(errno_value=1):
+    """A preexec_fn: getrandom(2) fails with errno_value (EPERM) in the child.
+
+    What a sandbox whose seccomp profile predates getrandom does. Returns
+    None when this host is not in the table (the caller skips)."""
+    host = _SECCOMP_HOST.get(platform.machine())
+    if host is None:
+        return None
+    arch, nr = host
+    ld, jeq, ret = 0x20, 0x15, 0x06
+    prog = [(ld, 0, 0, 4),                      # A = seccomp_data.arch
+            (jeq, 0, 3, arch),                  # not this arch: allow
+            (ld, 0, 0, 0),                      # A = seccomp_data.nr
+            (jeq, 0, 1, nr),
+            (ret, 0, 0, 0x00050000 | errno_value),  # SECCOMP_RET_ERRNO
+            (ret, 0, 0, 0x7FFF0000)]            # SECCOMP_RET_ALLOW
+    code = b"".join(struct.pack("=HBBI", *i) for i in prog)
+
+    def install():
+        libc = ctypes.CDLL(None, use_errno=True)
+        buf = ctypes.create_string_buffer(code, len(code))
+
+        class Fprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+        fp = Fprog(len(prog), ctypes.addressof(buf))
+        if libc.prctl(38, 1, 0, 0, 0) != 0:     # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
+        if libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:  # PR_SET_SECCOMP, FILTER
+            raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
+    return install
 
 
 def run(tests):
