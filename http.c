@@ -110,14 +110,19 @@ url_parse(struct url *u, const char *s, struct fail *f)
 	size_t n;
 
 	memset(u, 0, sizeof *u);
-	for (p = s; *p && *p != ':'; p++)
-		;
-	if (p[0] != ':' || p[1] != '/' || p[2] != '/')
-		return fail(f, XC_USAGE, "bad URL: not https://HOST[:PORT][/PATH]");
-	if ((size_t)(p - s) != 5 || casecmpn(s, "https", 5) != 0)
-		return fail(f, XC_USAGE, "bad URL: only https:// is allowed; "
-		    "a token never travels in clear text");
-	h = p + 3;
+	if (strstr(s, "://") == NULL)
+		h = s;		/* a bare HOST[:PORT][/PATH] means https:// */
+	else {
+		for (p = s; *p && *p != ':'; p++)
+			;
+		if (p[0] != ':' || p[1] != '/' || p[2] != '/')
+			return fail(f, XC_USAGE, "bad URL: not "
+			    "[https://]HOST[:PORT][/PATH]");
+		if ((size_t)(p - s) != 5 || casecmpn(s, "https", 5) != 0)
+			return fail(f, XC_USAGE, "bad URL: only https:// is "
+			    "allowed; a token never travels in clear text");
+		h = p + 3;
+	}
 	for (q = h; *q && *q != '/' && *q != '?' && *q != '#'; q++)
 		if (*q == '@')
 			return fail(f, XC_USAGE, "bad URL: user information "
@@ -135,6 +140,10 @@ url_parse(struct url *u, const char *s, struct fail *f)
 	n = strlen(q);
 	while (n > 0 && q[n - 1] == '/')
 		n--;
+	for (p = q; p + 1 < q + n; p++)
+		if (p[0] == '/' && p[1] == '/')
+			return fail(f, XC_USAGE, "bad URL: empty segment (//) "
+			    "in path");
 	if (n >= sizeof SUFFIX - 1 &&
 	    memcmp(q + n - (sizeof SUFFIX - 1), SUFFIX, sizeof SUFFIX - 1) == 0)
 		n -= sizeof SUFFIX - 1;

@@ -25,8 +25,9 @@ struct url {
 };
 
 /*
- * url_parse(): s must be "https://HOST[:PORT][/PATH]" (scheme case-insensitive),
- * no user info, query or fragment. PATH, if it does not already end in
+ * url_parse(): s must be "https://HOST[:PORT][/PATH]" (scheme case-insensitive)
+ * or the same without "https://" (a bare host means https); any other scheme
+ * is refused. No user info, query, fragment or empty path segment. PATH, if it does not already end in
  * "/identity/token", gets it appended (as IBM's SDKs do). Returns 0 or
  * XC_USAGE with f filled.
  */

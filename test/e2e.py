@@ -327,6 +327,20 @@ def url_path_prefix_kept():
 
 
 @test
+def url_without_scheme_means_https():
+    """A bare HOST[:PORT][/identity/token] is an https URL, never clear text."""
+    for url in ["localhost:%d" % E.srv.port, "localhost:%d/identity/token" % E.srv.port]:
+        r = E.run(["--url", url])
+        expect(r, 0)
+        req = E.requests()[-1]
+        check(req["path"] == "/identity/token", "path %r" % req["path"], r)
+        check(req["headers"].get("host") == "localhost:%d" % E.srv.port,
+              "Host header %r" % req["headers"].get("host"), r)
+    r = E.run(["--url", "http://localhost:%d" % E.srv.port])
+    expect(r, 2, "only https://")
+
+
+@test
 def token_file_trimmed():
     path = E.write("cr-spaces", "\n\t  " + E.cr + "  \r\n\n")
     E.write("state/expect_cr", E.cr)
@@ -450,7 +464,8 @@ def usage_errors():
         (["extra"], "unexpected argument", True),
         (["--url", "http://localhost:1"], "only https://", True),
         (["--url", "ftp://localhost"], "only https://", True),
-        (["--url", "localhost:443"], "bad URL", True),
+        (["--url", "localhost:"], "bad URL", True),
+        (["--url", "localhost:1//identity/token"], "bad URL", True),
         (["--url", "https://localhost/?a=b"], "query", True),
         (["--url", "https://user@localhost"], "user information", True),
         (["--url", "https://localhost:99999"], "port", True),

@@ -1131,9 +1131,18 @@ test_url(void)
 		/* '_' is not valid in a host name (RFC 1123) but url_parse()
 		 * accepts it; http.h is silent, so this pins what the code does. */
 		{ "https://h_h", "h_h", "443", "/identity/token", 0 },
+		/* bare HOST[:PORT][/PATH]: https is the only scheme there is */
+		{ "h", "h", "443", "/identity/token", 0 },
+		{ "localhost:8443", "localhost", "8443", "/identity/token", 0 },
+		{ "iam.test.cloud.ibm.com/identity/token", "iam.test.cloud.ibm.com",
+		  "443", "/identity/token", 0 },
+		{ "10.1.2.3:8443/p", "10.1.2.3", "8443", "/p/identity/token", 4 },
+		{ "[fd00::1]:8443", "fd00::1", "8443", "/identity/token", 6 },
+		{ "https://h//", "h", "443", "/identity/token", 0 },
 	};
 	static const char *bad[] = {
-		"http://h", "ftp://h", "h", "h:443", "", "https:/h", "https:h",
+		"http://h", "ftp://h", "h:", "h:x", "h:0", ":443", "/h", "h//p",
+		"h/a//b", "https://h//p/", "user@h", "h?x", "", "https:/h", "https:h",
 		"https//h", "https:://h", "httpss://h", "http s://h", "https://",
 		"https://:443", "https:///identity/token", "https://user@h",
 		"https://user:pw@h/", "https://@h", "https://h:0", "https://h:00",
