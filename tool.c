@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -624,6 +625,27 @@ disarm(void)
 }
 
 /*
+ * Descriptors 0, 1 and 2 that the caller left closed are filled with a
+ * read-only descriptor of the directory "/" (there may be no /dev/null in
+ * a FROM scratch image; a write to it fails with EBADF). So no socket or
+ * token file of ours becomes "stderr" and receives the -v notes, and a
+ * closed stdout is exit 14, not the token written into the next file
+ * opened. exec closes them again before CMD runs.
+ */
+static unsigned stdfill;
+
+static void
+std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/", O_RDONLY | O_DIRECTORY)) >= 0 && fd <= 2)
+		stdfill |= 1u << fd;
+	if (fd > 2)
+		close(fd);
+}
+
+/*
  * exec: CMD with the token in its environment, never in argv. A PATH
  * search like execvp's: 127 when CMD is nowhere, 126 when it is there but
  * cannot be run.
@@ -658,6 +680,9 @@ run_exec(void)
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGALRM, SIG_DFL);
 	note("exec %s with %s and IAM_TOKEN_EXPIRATION set", opt.cmd[0], name);
+	for (n = 0; n <= 2; n++)	/* CMD gets the descriptors we got */
+		if (stdfill & 1u << n)
+			close((int)n);
 	if (strchr(opt.cmd[0], '/') != NULL) {
 		execve(opt.cmd[0], opt.cmd, envp);
 		err = errno;
@@ -695,6 +720,7 @@ main(int argc, char **argv)
 	int r;
 
 	deadline = clock_ms();
+	std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv);
 	configure(&rq);

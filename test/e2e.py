@@ -1118,6 +1118,35 @@ def output_failures():
     expect(r, 14, "stdout")
 
 
+def closing(*fds):
+    return lambda: [os.close(fd) for fd in fds]
+
+
+@test
+def closed_standard_descriptors():
+    """Started with 0, 1 or 2 closed (a careless init, a `2>&-`): no socket or
+    token file of crtoken becomes stderr and gets the -v notes, a closed stdout
+    is exit 14, and exec hands CMD the descriptors crtoken got."""
+    r = E.run(["-v"], preexec=closing(2))
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the token on stdout, TLS unharmed", r)
+    r = E.run([], preexec=closing(1))
+    expect(r, 14, "stdout")
+    d = tempfile.mkdtemp(dir=E.dir)
+    path = os.path.join(d, "token")
+    r = E.run(["-v", "-o", path], preexec=closing(0, 2))
+    expect(r, 0)
+    check(read(path) == E.issued()[-1] + "\n", "FILE holds the token and nothing else", r)
+    check(os.listdir(d) == ["token"], "no temporary file left: %r" % os.listdir(d))
+    out = os.path.join(d, "child")
+    r = E.run(["exec"] + E.base() + ["--", "/bin/sh", "-c",
+               'for fd in 0 1 2; do [ -e /proc/$$/fd/$fd ] && echo open || echo closed; '
+               'done > "$0"', out], base=False, preexec=closing(0, 2))
+    expect(r, 0)
+    check(read(out).split() == ["closed", "open", "closed"],
+          "CMD sees 0 and 2 closed, as crtoken got them: %r" % read(out))
+
+
 @test
 def quiet_keeps_the_code_and_says_nothing():
     r = E.run(["-q"], script=["status=503"])
