@@ -27,9 +27,9 @@ struct url {
 /*
  * url_parse(): s must be "https://HOST[:PORT][/PATH]" (scheme case-insensitive)
  * or the same without "https://" (a bare host means https); any other scheme
- * is refused. No user info, query, fragment or empty path segment. PATH, if it does not already end in
- * "/identity/token", gets it appended (as IBM's SDKs do). Returns 0 or
- * XC_USAGE with f filled.
+ * is refused. No user info, query, fragment or empty path segment. PATH, if
+ * it does not already end in "/identity/token", gets it appended (as IBM's
+ * SDKs do). Returns 0 or XC_USAGE with f filled.
  */
 int url_parse(struct url *u, const char *s, struct fail *f);
 
