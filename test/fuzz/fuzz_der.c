@@ -27,10 +27,7 @@
 
 #include "anchors.h"
 #include "der.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
-
+#include "fuzz.h"
 
 static int
 contains(const unsigned char *h, size_t hn, const unsigned char *n, size_t nn)

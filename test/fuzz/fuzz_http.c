@@ -23,9 +23,7 @@
 #include <string.h>
 
 #include "http.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz.h"
 
 struct outcome {
 	int fed;		/* the last http_feed() result */
@@ -36,35 +34,6 @@ struct outcome {
 #define EXPAND_MAX 300000
 
 static struct http_resp one, bytes, cut_r;
-
-/*
- * "\xff\xfe" K C in the input stands for K * 256 bytes C, so that the caps
- * can be reached from small inputs. Writes into dst (when not NULL);
- * returns the length, at most cap.
- */
-static size_t
-expand(char *dst, size_t cap, const uint8_t *s, size_t n)
-{
-	size_t i = 0, len = 0, k;
-
-	while (i < n && len < cap) {
-		if (n - i >= 4 && s[i] == 0xff && s[i + 1] == 0xfe) {
-			k = (size_t)s[i + 2] * 256;
-			if (k > cap - len)
-				k = cap - len;
-			if (dst != NULL)
-				memset(dst + len, s[i + 3], k);
-			len += k;
-			i += 4;
-			continue;
-		}
-		if (dst != NULL)
-			dst[len] = (char)s[i];
-		len++;
-		i++;
-	}
-	return len;
-}
 
 static uint64_t
 hash(const char *p, size_t n)

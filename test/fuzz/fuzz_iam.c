@@ -31,9 +31,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "msg.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz.h"
 
 /* {"alg":"RS256"}.{"iss":"kubernetes/serviceaccount","sub":"system:serviceaccount:default:app","aud":["iam"]}.sig */
 static const char CR[] =
@@ -43,35 +41,6 @@ static const char CR[] =
 
 static struct iam_token tok;
 static struct json claims;
-
-/*
- * "\xff\xfe" K C in the input stands for K * 256 bytes C, so that the caps
- * can be reached from small inputs. Writes into dst (when not NULL);
- * returns the length, at most cap.
- */
-static size_t
-expand(char *dst, size_t cap, const uint8_t *s, size_t n)
-{
-	size_t i = 0, len = 0, k;
-
-	while (i < n && len < cap) {
-		if (n - i >= 4 && s[i] == 0xff && s[i + 1] == 0xfe) {
-			k = (size_t)s[i + 2] * 256;
-			if (k > cap - len)
-				k = cap - len;
-			if (dst != NULL)
-				memset(dst + len, s[i + 3], k);
-			len += k;
-			i += 4;
-			continue;
-		}
-		if (dst != NULL)
-			dst[len] = (char)s[i];
-		len++;
-		i++;
-	}
-	return len;
-}
 
 static int
 b64token(const char *s, size_t n)
@@ -86,17 +55,6 @@ b64token(const char *s, size_t n)
 	while (i < n && s[i] == '=')
 		i++;
 	return i == n;
-}
-
-static const char *
-find(const char *h, size_t hn, const char *nd, size_t nn)
-{
-	size_t i;
-
-	for (i = 0; nn > 0 && i + nn <= hn; i++)
-		if (memcmp(h + i, nd, nn) == 0)
-			return h + i;
-	return NULL;
 }
 
 static void

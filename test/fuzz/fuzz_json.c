@@ -27,10 +27,7 @@
 #include <string.h>
 
 #include "json.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
-
+#include "fuzz.h"
 
 static struct json j, back;
 

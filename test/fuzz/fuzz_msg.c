@@ -27,10 +27,7 @@
 #include <string.h>
 
 #include "msg.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
-
+#include "fuzz.h"
 
 #define NSEC 15
 
@@ -53,17 +50,6 @@ markerfree(const unsigned char *s, size_t n)
 		if (s[i] == 0 || strchr("[]redact", s[i]) != NULL)
 			return 0;
 	return 1;
-}
-
-static const char *
-find(const char *h, size_t hn, const void *nd, size_t nn)
-{
-	size_t i;
-
-	for (i = 0; nn > 0 && i + nn <= hn; i++)
-		if (memcmp(h + i, nd, nn) == 0)
-			return h + i;
-	return NULL;
 }
 
 static void

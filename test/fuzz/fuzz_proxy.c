@@ -31,10 +31,7 @@
 #include "http.h"
 #include "msg.h"
 #include "proxy.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
-
+#include "fuzz.h"
 
 static int
 hexval(int c)

@@ -24,9 +24,7 @@
 #include <string.h>
 
 #include "http.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", \
-	__FILE__, __LINE__, #c); abort(); } } while (0)
+#include "fuzz.h"
 
 static const char SUFFIX[] = "/identity/token";
 

@@ -147,7 +147,7 @@ fi
 for h in $list; do
 	bin=$OUT/fuzz_$h
 	# shellcheck disable=SC2086
-	if stale "$bin" "test/fuzz/fuzz_$h.c" "$OUT/libcrtoken.a" $hdrs; then
+	if stale "$bin" "test/fuzz/fuzz_$h.c" test/fuzz/fuzz.h "$OUT/libcrtoken.a" $hdrs; then
 		# shellcheck disable=SC2086
 		"$CC" -fsanitize=fuzzer $SAN $CFLAGS $INC -o "$bin" "test/fuzz/fuzz_$h.c" \
 		    "$OUT/libcrtoken.a" "$BRLIB" || die "building fuzz_$h failed"
