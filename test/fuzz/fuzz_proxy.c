@@ -68,25 +68,44 @@ pdecode(char *dst, const char *s, size_t n)
 	return (long)len;
 }
 
-static size_t
-b64(char *dst, const unsigned char *s, size_t n)
+/*
+ * Base64 (RFC 4648, standard alphabet, padded) decoded into dst: the length,
+ * or -1 unless s is the one canonical encoding of its bytes (length a
+ * multiple of 4, '=' only as the last one or two, zero padding bits). The
+ * model of proxy.c's encoder, written the other way round.
+ */
+static long
+unb64(unsigned char *dst, const char *s)
 {
 	static const char A[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, len = 0;
+	size_t n = strlen(s), i, len = 0;
+	const char *p;
+	unsigned long v;
+	int k, pad;
 
-	for (i = 0; i < n; i += 3) {
-		unsigned long v = (unsigned long)s[i] << 16 |
-		    (i + 1 < n ? (unsigned long)s[i + 1] << 8 : 0) |
-		    (i + 2 < n ? s[i + 2] : 0);
-
-		dst[len++] = A[v >> 18 & 63];
-		dst[len++] = A[v >> 12 & 63];
-		dst[len++] = i + 1 < n ? A[v >> 6 & 63] : '=';
-		dst[len++] = i + 2 < n ? A[v & 63] : '=';
+	if (n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		for (v = 0, pad = 0, k = 0; k < 4; k++) {
+			v <<= 6;
+			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+				pad++;
+				continue;
+			}
+			if (pad || (p = strchr(A, s[i + k])) == NULL || *p == '\0')
+				return -1;
+			v |= (unsigned long)(p - A);
+		}
+		if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
+			return -1;
+		dst[len++] = (unsigned char)(v >> 16);
+		if (pad < 2)
+			dst[len++] = (unsigned char)(v >> 8);
+		if (pad < 1)
+			dst[len++] = (unsigned char)v;
 	}
-	dst[len] = '\0';
-	return len;
+	return (long)len;
 }
 
 /* whether none of the characters of "[redacted]" is in s (then s cannot be made of markers) */
@@ -120,7 +139,7 @@ parse(const char *s)
 	struct fail f;
 	const char *a, *end, *at, *colon;
 	char *user, *pass, *both, *want, line[1200];
-	long ul, pl;
+	long ul, pl, wl;
 	size_t n = strlen(s);
 	int r, lit = 0;
 
@@ -162,7 +181,7 @@ parse(const char *s)
 	user = malloc(n + 1);
 	pass = malloc(n + 1);
 	both = malloc(2 * n + 2);
-	want = malloc((2 * n + 2) / 3 * 4 + 8);
+	want = malloc(sizeof px.auth);
 	CHECK(user && pass && both && want);
 	colon = memchr(a, ':', (size_t)(at - 1 - a));
 	ul = pdecode(user, a, (size_t)((colon ? colon : at - 1) - a));
@@ -171,10 +190,10 @@ parse(const char *s)
 		pass[0] = '\0';
 	CHECK(ul >= 0 && pl >= 0);
 	snprintf(both, 2 * n + 2, "%s:%s", user, pass);
-	b64(want, (const unsigned char *)both, strlen(both));
-	if (strcmp(want, px.auth) != 0) {
-		fprintf(stderr, "auth \"%s\", want \"%s\" (base64 of \"%s\")\n",
-		    px.auth, want, both);
+	wl = unb64((unsigned char *)want, px.auth);
+	if (wl < 0 || (size_t)wl != strlen(both) || memcmp(want, both, (size_t)wl) != 0) {
+		fprintf(stderr, "auth \"%s\" is not the base64 of \"%s\"\n",
+		    px.auth, both);
 		CHECK(0);
 	}
 	/* the secrets proxy_parse() registered */
