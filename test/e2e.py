@@ -97,18 +97,10 @@ class Env:
         return path
 
     def issued(self):
-        try:
-            with open(os.path.join(self.state, "issued")) as f:
-                return f.read().split()
-        except FileNotFoundError:
-            return []
+        return iam.issued(self.state)
 
     def requests(self):
-        try:
-            with open(os.path.join(self.state, "requests.jsonl")) as f:
-                return [json.loads(l) for l in f]
-        except FileNotFoundError:
-            return []
+        return iam.requests(self.state)
 
     def base(self):
         """The usual arguments; no retries unless a test asks (a later flag wins)."""
@@ -116,11 +108,7 @@ class Env:
                 "--profile-id", iam.PROFILE_ID, "--retries", "0"]
 
     def connections(self):
-        try:
-            with open(os.path.join(self.state, "connections")) as f:
-                return len(f.readlines())
-        except FileNotFoundError:
-            return 0
+        return len(iam.connections(self.state))
 
     def run(self, args, env=None, base=True, timeout=30, script=None, argv0=None,
             stdout=None, prefix=(), preexec=None):

@@ -360,6 +360,32 @@ class Standin:
             s.sendall(out)
 
 
+# What the suites read back from a stand-in's state directory ([] until the
+# first connection, request or token).
+
+def state_lines(state, name):
+    try:
+        with open(os.path.join(state, name)) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def issued(state):
+    """The access tokens issued, oldest first."""
+    return [t for line in state_lines(state, "issued") for t in line.split()]
+
+
+def requests(state):
+    """The requests seen (method, path, headers, form, sni), oldest first."""
+    return [json.loads(line) for line in state_lines(state, "requests.jsonl")]
+
+
+def connections(state):
+    """A line per TCP connection accepted."""
+    return state_lines(state, "connections")
+
+
 def cr_token(sub="system:serviceaccount:default:crtoken", aud=("iam",), lifetime=3600,
              iat=None, **extra):
     """A CR token shaped like a Kubernetes projected service-account token."""

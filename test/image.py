@@ -86,11 +86,7 @@ class Env:
         return path
 
     def issued(self):
-        try:
-            with open(os.path.join(self.state, "issued")) as f:
-                return f.read().split()
-        except FileNotFoundError:
-            return []
+        return iam.issued(self.state)
 
     def name(self, what):
         n = "crtoken-imagetest-%s-%s" % (self.id, what)

@@ -24,7 +24,6 @@ tinyproxy, dnsmasq or ip missing: `sh deps.sh test` installs them).
 Output is one line per test, then a summary.
 """
 import base64
-import json
 import os
 import select
 import shutil
@@ -167,14 +166,7 @@ class Env:
         return path
 
     def issued(self):
-        out = []
-        for st in self.states:
-            try:
-                with open(os.path.join(st, "issued")) as f:
-                    out += f.read().split()
-            except FileNotFoundError:
-                pass
-        return out
+        return [t for st in self.states for t in iam.issued(st)]
 
     def base(self):
         return ["--url", self.url, "--cacert", self.ca, "--token-file", self.crfile,
@@ -208,14 +200,6 @@ def write_script(state, lines):
         f.write("".join(line + "\n" for line in lines))
 
 
-def requests(state):
-    try:
-        with open(os.path.join(state, "requests.jsonl")) as f:
-            return [json.loads(l) for l in f]
-    except FileNotFoundError:
-        return []
-
-
 def expect(r, code, *needles):
     check(r.code == code, "exit %d expected" % code, r)
     for n in needles:
@@ -239,7 +223,7 @@ def expect_v(r, code, *needles):
 
 def served(state, n_before, sni, r=None, host=None):
     """The stand-in behind state answered one more request, with this SNI."""
-    reqs = requests(state)
+    reqs = iam.requests(state)
     check(len(reqs) == n_before + 1, "the stand-in should have seen one request "
           "(saw %d)" % (len(reqs) - n_before), r)
     check(reqs[-1]["sni"] == sni, "SNI %r expected, the stand-in saw %r" %
@@ -248,13 +232,12 @@ def served(state, n_before, sni, r=None, host=None):
         check(reqs[-1]["headers"].get("host") == host, "Host %r expected, got %r" %
               (host, reqs[-1]["headers"].get("host")), r)
     if r is not None:
-        with open(os.path.join(state, "issued")) as f:
-            last = f.read().split()[-1]
-        check(r.out == last + "\n", "the token this stand-in issued on stdout", r)
+        check(r.out == iam.issued(state)[-1] + "\n",
+              "the token this stand-in issued on stdout", r)
 
 
 def nreq(state=None):
-    return len(requests(state or E.srv.state_dir))
+    return len(iam.requests(state or E.srv.state_dir))
 
 
 # ---------------------------------------------------------------- proxies
@@ -1196,7 +1179,7 @@ def ns_private_endpoint():
     r = N.run(["--private", "-v"])
     expect_v(r, 0, "resolving private.iam.cloud.ibm.com")
     served(N.st4, n, "private.iam.cloud.ibm.com", r, host="private.iam.cloud.ibm.com")
-    check(requests(N.st4)[-1]["path"] == "/identity/token", "POST /identity/token")
+    check(iam.requests(N.st4)[-1]["path"] == "/identity/token", "POST /identity/token")
 
 
 @test
