@@ -2,7 +2,8 @@
  * fuzz.h: what the harnesses share. CHECK() aborts with the failed
  * condition (libFuzzer then saves the input); expand() lets a small input
  * reach the size caps; find() is memmem() that never matches an empty
- * needle. Included by test/fuzz/fuzz_*.c only.
+ * needle; head_framing() checks a request head we wrote. Included by
+ * test/fuzz/fuzz_*.c only.
  */
 #ifndef FUZZ_H
 #define FUZZ_H
@@ -54,6 +55,24 @@ find(const char *h, size_t hn, const void *nd, size_t nn)
 		if (memcmp(h + i, nd, nn) == 0)
 			return h + i;
 	return NULL;
+}
+
+/* head[0..n): every line ends in CRLF, no bare CR or LF, and the first
+ * empty line is the end */
+static inline void
+head_framing(const char *head, size_t n)
+{
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (head[i] == '\n')
+			CHECK(i > 0 && head[i - 1] == '\r');
+		if (head[i] == '\r')
+			CHECK(i + 1 < n && head[i + 1] == '\n');
+	}
+	p = strstr(head, "\r\n\r\n");
+	CHECK(p != NULL && (size_t)(p - head) == n - 4);
 }
 
 #endif

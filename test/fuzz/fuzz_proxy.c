@@ -286,9 +286,8 @@ request(int parsed, const char *hostfield)
 	static struct url u;
 	static char big[4096];
 	char want[700], *s, *dst;
-	const char *p;
 	struct fail f;
-	size_t n, i;
+	size_t n;
 	int v6;
 
 	if (!parsed)
@@ -311,14 +310,7 @@ request(int parsed, const char *hostfield)
 	snprintf(want, sizeof want, "\r\nProxy-Authorization: Basic %s\r\n", px.auth);
 	CHECK((strstr(big, want) != NULL) == (px.auth[0] != '\0'));
 	CHECK((strstr(big, "Proxy-Authorization") != NULL) == (px.auth[0] != '\0'));
-	for (i = 0; i < n; i++) {
-		if (big[i] == '\n')
-			CHECK(i > 0 && big[i - 1] == '\r');
-		if (big[i] == '\r')
-			CHECK(i + 1 < n && big[i + 1] == '\n');
-	}
-	p = strstr(big, "\r\n\r\n");
-	CHECK(p != NULL && (size_t)(p - big) == n - 4);
+	head_framing(big, n);
 	dst = malloc(n + 1);
 	CHECK(dst != NULL);
 	CHECK(proxy_request(dst, n + 1, &px, &u, "fuzz") == n);

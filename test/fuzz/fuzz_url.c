@@ -104,8 +104,7 @@ head(const struct url *u, size_t bodylen)
 {
 	static char big[8192];
 	char want[URL_HOST_MAX + 64], *dst;
-	const char *p;
-	size_t n, i;
+	size_t n;
 	int v6 = u->iplit == 6, defport = strcmp(u->port, "443") == 0;
 
 	n = http_head(big, sizeof big, u, bodylen, "fuzz");
@@ -121,14 +120,7 @@ head(const struct url *u, size_t bodylen)
 	snprintf(want, sizeof want, "\r\nContent-Length: %lu\r\n", (unsigned long)bodylen);
 	CHECK(strstr(big, want) != NULL);
 	/* lines end in CRLF; the first empty line is the end */
-	for (i = 0; i < n; i++) {
-		if (big[i] == '\n')
-			CHECK(i > 0 && big[i - 1] == '\r');
-		if (big[i] == '\r')
-			CHECK(i + 1 < n && big[i + 1] == '\n');
-	}
-	p = strstr(big, "\r\n\r\n");
-	CHECK(p != NULL && (size_t)(p - big) == n - 4);
+	head_framing(big, n);
 	/* exactly enough room, then one byte short */
 	dst = malloc(n + 1);
 	CHECK(dst != NULL);
