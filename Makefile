@@ -70,12 +70,13 @@ BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
-SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check
+SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check exec retry
 OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
-    $(O)/proxy.o $(O)/net.o
+    $(O)/proxy.o $(O)/net.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
+    $(O)/roots.o $(O)/alloc.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
-      watch.h check.h
+      watch.h check.h exec.h retry.h
 
 all: $(OUT)
 
@@ -154,7 +155,7 @@ ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=addre
     -fno-sanitize-recover=all
 # every source but alloc.c: the sanitizers bring their own allocator
 ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c proxy.c json.c jwt.c file.c msg.c \
-    anchors.c watch.c check.c
+    anchors.c watch.c check.c exec.c retry.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
 
@@ -174,9 +175,11 @@ $(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
 	$(ASAN_CC) $(ASAN_DEFS) -std=c11 -g -O1 -Wl,-z,now -o $@ $(ASAN_SRC) $(BUILD)/roots.c \
 	    $(ASAN_BRLIB)
 
-$(ASAN)/unit: test/unit.c $(HDR) json.c jwt.c http.c msg.c der.c proxy.c net.c file.c
-	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ test/unit.c json.c jwt.c http.c msg.c \
-	    der.c proxy.c net.c file.c
+UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c file.c retry.c iam.c tls.c \
+    anchors.c
+$(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ test/unit.c $(UNIT_SRC) \
+	    $(BUILD)/roots.c $(ASAN_BRLIB)
 
 test-asan: deps-test $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 	@PYTHON=$(PYTHON) sh test/all.sh asan-unit asan-e2e memcheck
@@ -184,7 +187,7 @@ test-asan: deps-test $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
 # ---- tests ----
 
 $(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
-	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ) $(XBRLIB)
 
 # what the tests need (packages, cross compilers, podman): first, before any build
 deps-test:

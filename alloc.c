@@ -29,6 +29,15 @@ static _Alignas(ALIGN) unsigned char arena[ARENA];
 static size_t top;		/* first free byte */
 static struct head *last;	/* the newest block, or NULL */
 
+/* alloc_used(): bytes of the arena in use (for test/unit.c). */
+size_t alloc_used(void);
+
+size_t
+alloc_used(void)
+{
+	return top;
+}
+
 static size_t
 round_up(size_t n)
 {

@@ -7,7 +7,6 @@
 #include "json.h"
 #include "jwt.h"
 #include "net.h"
-#include "tls.h"
 
 enum { PASS, WARN, FAIL, SKIP };
 
@@ -44,6 +43,8 @@ step(const char *name, int status, int cls, const char *f, ...)
 	msg_redact(s->detail, sizeof s->detail, raw);
 	s->name = name;
 	s->status = status;
+	if (status == FAIL && cls == 0)	/* a failure always has a class */
+		cls = XC_INTERNAL;
 	if (status == FAIL && first_fail == 0)
 		first_fail = cls;
 }
@@ -148,47 +149,60 @@ iam_claims(void)
 	    number("exp") - (long long)time(NULL));
 }
 
-/* The network steps, from what net.c and tls.c saw and how the exchange ended. */
+/*
+ * The network steps, from the trace of the exchange: a step passes only
+ * when the exchange got past it, fails where it stopped, and is skipped
+ * after that.
+ */
 static void
-network(const struct iam_req *rq, int r, const struct fail *f)
+network(const struct iam_req *rq, const struct trace *t, int r, const struct fail *f)
 {
-	char addrs[400], chain[DETAIL_MAX], subj[200];
-	const char *why;
+	char addrs[400], chain[DETAIL_MAX];
+	const char *why = r ? f->text : "stopped before this step";
+	int i, st = t->stage, proxied = rq->proxy != NULL;
+	int up = proxied ? st >= TR_TUNNEL : st >= TR_CONNECTED;	/* TLS can start */
 	size_t n = 0;
-	int i, st, phase;	/* 0 resolve, 1 connect, 2 TLS, 3 exchange: where it stopped */
 
-	for (i = 0; i < net_trace.naddr && i < NET_TRACE_ADDRS; i++)
-		n = fmtcat(addrs, sizeof addrs, n, "%s%s", i ? ", " : "",
-		    net_trace.addr[i]);
+	for (i = 0; i < t->naddr && i < TRACE_ADDRS; i++)
+		n = fmtcat(addrs, sizeof addrs, n, "%s%s", i ? ", " : "", t->addr[i]);
 	if (n == 0)
 		fmt(addrs, sizeof addrs, "none");
-	phase = r == XC_DNS ? 0 : r == XC_CONNECT || r == XC_PROXY ||
-	    (r != 0 && !net_trace.connected[0]) ? 1 :
-	    r != 0 && !tls_established() ? 2 : 3;
-	why = r ? f->text : "";
-	if (rq->proxy)
-		step("proxy", phase <= 1 && r ? FAIL : PASS, r, "http://%s:%s%s%s",
-		    rq->proxy->host, rq->proxy->port, rq->proxy->auth[0] ?
-		    " (with credentials)" : "", phase <= 1 && r ? "" : ", tunnel open");
-	step("resolve", phase == 0 ? FAIL : PASS, r, "%s -> %s%s%s",
-	    rq->proxy ? rq->proxy->host : rq->url->host, addrs, phase == 0 ? ": " : "",
-	    phase == 0 ? why : "");
-	st = phase < 1 ? SKIP : phase == 1 ? FAIL : PASS;
-	step("connect", st, r, "%s port %s%s%s", net_trace.connected[0] ?
-	    net_trace.connected : "-", rq->proxy ? rq->proxy->port : rq->url->port,
-	    st == FAIL ? ": " : "", st == FAIL ? why : "");
-	for (i = 0, n = 0; tls_chain(i, subj, sizeof subj) == 0; i++)
-		n = fmtcat(chain, sizeof chain, n, "%s[%d] %s", i ? "; " : "", i, subj);
+	if (proxied) {
+		if (st >= TR_TUNNEL)
+			step("proxy", PASS, 0, "http://%s:%s%s, tunnel open", rq->proxy->host,
+			    rq->proxy->port, rq->proxy->auth[0] ? " (with credentials)" : "");
+		else if (st >= TR_CONNECTED)
+			step("proxy", FAIL, r, "http://%s:%s: %s", rq->proxy->host,
+			    rq->proxy->port, why);
+		else
+			step("proxy", SKIP, 0, "http://%s:%s: not reached", rq->proxy->host,
+			    rq->proxy->port);
+	}
+	if (st >= TR_RESOLVED)
+		step("resolve", PASS, 0, "%s -> %s", proxied ? rq->proxy->host :
+		    rq->url->host, addrs);
+	else
+		step("resolve", FAIL, r, "%s: %s", proxied ? rq->proxy->host :
+		    rq->url->host, why);
+	if (st >= TR_CONNECTED)
+		step("connect", PASS, 0, "%s port %s", t->connected, proxied ?
+		    rq->proxy->port : rq->url->port);
+	else if (st >= TR_RESOLVED)
+		step("connect", FAIL, r, "%s", why);
+	else
+		step("connect", SKIP, 0, "not attempted");
+	for (i = 0, n = 0; i < t->nchain && i < TRACE_CHAIN; i++)
+		n = fmtcat(chain, sizeof chain, n, "%s[%d] %s", i ? "; " : "", i,
+		    t->chain[i]);
 	if (n == 0)
 		fmt(chain, sizeof chain, "no certificate");
-	st = phase < 2 ? SKIP : phase == 2 ? FAIL : PASS;
-	if (st == SKIP)
-		step("TLS", st, r, "not attempted");
-	else if (st == FAIL)
-		step("TLS", st, r, "%s; chain: %s", why, chain);
-	else
-		step("TLS", st, r, "TLS 1.2 %s, server %s, chain: %s", tls_suite(),
+	if (st >= TR_TLS)
+		step("TLS", PASS, 0, "TLS 1.2 %s, server %s, chain: %s", t->suite,
 		    rq->url->host, chain);
+	else if (up)
+		step("TLS", FAIL, r, "%s; chain: %s", why, chain);
+	else
+		step("TLS", SKIP, 0, "not attempted");
 }
 
 static size_t
@@ -232,8 +246,9 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 {
 	char ns[128], sa[128], prof[DETAIL_MAX];
 	const char *used = NULL;
+	struct trace tr;
 	size_t n;
-	int r, have, sent;
+	int r, have;
 
 	have = iam_crtoken(c->token_file, rq, &used, f) == 0;
 	if (have)
@@ -255,26 +270,28 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	step("profile", PASS, 0, "%s", prof);
 	step("endpoint", PASS, 0, "https://%s%s%s:%s%s", rq->url->iplit == 6 ? "[" : "",
 	    rq->url->host, rq->url->iplit == 6 ? "]" : "", rq->url->port, rq->url->path);
+	memset(&tr, 0, sizeof tr);
+	rq->trace = &tr;
 	if (have)
 		r = iam_exchange(rq, &tok, clock_ms() + c->timeout_ms, f);
 	else
 		r = iam_probe(rq, clock_ms() + c->timeout_ms, f);
-	sent = have && tls_established();	/* past TLS: the rest is the exchange's */
-	network(rq, sent ? 0 : r, f);
+	rq->trace = NULL;
+	network(rq, &tr, r, f);
 	if (!have)
 		step("exchange", SKIP, 0, "no CR token to exchange");
-	else if (r == 0) {
+	else if (r == 0 && tok.len > 0) {
 		step("exchange", PASS, 0, "HTTP 200: a %s token, expires in %lld s",
 		    tok.type, tok.expires_in);
 		iam_claims();
-	} else if (!sent)
+	} else if (tr.stage < TR_TLS)
 		step("exchange", SKIP, 0, "not attempted: an earlier step failed");
 	else if (strstr(f->text, "BXNIM0398E") != NULL)
 		step("exchange", FAIL, r, "%s; the profile's compute-resource link must "
 		    "match this token: namespace %s, service account %s (and this "
 		    "cluster)", f->text, ns[0] ? ns : "?", sa[0] ? sa : "?");
 	else
-		step("exchange", FAIL, r, "%s", f->text);
+		step("exchange", FAIL, r ? r : XC_INTERNAL, "%s", f->text);
 	n = report(c->json);
 	explicit_bzero(&tok, sizeof tok);
 	explicit_bzero(claims, sizeof claims);

@@ -4,25 +4,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "file.h"
+#include "net.h"
 
+volatile sig_atomic_t file_stop;
 static char tmp[PATH_MAX];
-static volatile int tmp_live;
+static volatile sig_atomic_t tmp_live;
 
 long
-file_read(const char *path, char *buf, size_t cap)
+file_read(const char *path, char *buf, size_t cap, int regular)
 {
+	struct stat st;
 	size_t len = 0;
 	ssize_t r;
 	char extra;
 	int fd, err;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (a regular
+	   file reads the same with it) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    (regular ? O_NONBLOCK : 0))) < 0)
 		return -1;
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (regular && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -3;
+	}
 	for (;;) {
 		r = read(fd, len < cap ? buf + len : &extra, len < cap ? cap - len : 1);
 		if (r < 0 && errno == EINTR)
@@ -53,32 +70,115 @@ file_abort(void)
 	}
 }
 
+/*
+ * Write all of p[0..n) to fd. When it would block, wait until deadline (0:
+ * for ever); a signal interrupts it only once file_stop is set.
+ */
+static int
+put(int fd, const char *p, size_t n, long long deadline)
+{
+	struct pollfd pfd;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR && !file_stop)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (deadline != 0 && ms_left(deadline) == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, deadline ? ms_left(deadline) : -1) < 0 &&
+			    (errno != EINTR || file_stop))
+				return -1;
+			continue;
+		}
+		if (w == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 out_fail(struct fail *f, const char *what, const char *path)
 {
 	int err = errno;
 
 	file_abort();
-	fail(f, XC_OUTPUT, "%s %s: %s", what, path, strerror(err));
+	fail(f, XC_OUTPUT, "%s %s: %s", what, path, err == EINTR ? "interrupted" :
+	    strerror(err));
 	if (err == ENOENT)
 		fmtcat(f->text, sizeof f->text, strlen(f->text),
 		    "; does the directory exist?");
 	return XC_OUTPUT;
 }
 
+/* Names of descriptor 1. */
+static int
+is_stdout(const char *path)
+{
+	return strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/fd/1") == 0 ||
+	    strcmp(path, "/proc/self/fd/1") == 0;
+}
+
+/* A FIFO or a character device: written in place. */
+static int
+in_place(const char *path, const void *data, size_t n, long long deadline,
+    struct fail *f)
+{
+	struct stat st;
+	int fd, r, err;
+
+	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENXIO)
+		return fail(f, XC_OUTPUT, "writing %s: a FIFO that no process is "
+		    "reading", path);
+	if (fd < 0)
+		return out_fail(f, "writing", path);
+	if (fstat(fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+		close(fd);
+		return fail(f, XC_OUTPUT, "writing %s: it changed while being "
+		    "opened", path);
+	}
+	r = put(fd, data, n, deadline);
+	err = errno;
+	close(fd);
+	errno = err;
+	return r < 0 ? out_fail(f, "writing", path) : 0;
+}
+
 int
 file_write(const char *path, unsigned mode, const void *data, size_t n,
-    struct fail *f)
+    long long deadline, struct fail *f)
 {
 	const char *slash = strrchr(path, '/');
 	unsigned char rnd[6];
 	char hex[2 * sizeof rnd + 1];
+	struct stat st;
 	size_t i;
 	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
 	int fd, dfd;
 
 	if (*path == '\0' || (slash && slash[1] == '\0'))
 		return fail(f, XC_OUTPUT, "output %s: not a file name", path);
+	if (is_stdout(path))
+		return file_stdout(data, n, f);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+			return in_place(path, data, n, deadline, f);
+		return fail(f, XC_OUTPUT, "output %s: a %s, not a file; it is left "
+		    "alone", path, S_ISDIR(st.st_mode) ? "directory" :
+		    S_ISBLK(st.st_mode) ? "block device" : "socket");
+	}
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return fail(f, XC_INTERNAL, "output: no entropy for a temporary "
 		    "name: %s", strerror(errno));
@@ -95,7 +195,7 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 	if (fd < 0)
 		return out_fail(f, "creating a temporary file beside", path);
 	tmp_live = 1;
-	if (write_all(fd, data, n) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (put(fd, data, n, 0) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
 		int err = errno;
 		close(fd);
 		errno = err;
@@ -122,7 +222,8 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 int
 file_stdout(const void *data, size_t n, struct fail *f)
 {
-	if (write_all(1, data, n) < 0)
-		return fail(f, XC_OUTPUT, "writing to stdout: %s", strerror(errno));
+	if (put(1, data, n, 0) < 0)
+		return fail(f, XC_OUTPUT, "writing to stdout: %s", errno == EINTR ?
+		    "interrupted" : strerror(errno));
 	return 0;
 }

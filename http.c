@@ -35,8 +35,6 @@ alnum(int c)
 
 /* ---- URL ---- */
 
-static const char SUFFIX[] = "/identity/token";
-
 int
 url_hostport(const char *a, size_t an, char *host, char *port,
     unsigned long defport, int *iplit, const char *what, struct fail *f)
@@ -144,13 +142,11 @@ url_parse(struct url *u, const char *s, struct fail *f)
 		if (p[0] == '/' && p[1] == '/')
 			return fail(f, XC_USAGE, "bad URL: empty segment (//) "
 			    "in path");
-	if (n >= sizeof SUFFIX - 1 &&
-	    memcmp(q + n - (sizeof SUFFIX - 1), SUFFIX, sizeof SUFFIX - 1) == 0)
-		n -= sizeof SUFFIX - 1;
-	if (fmt(u->path, sizeof u->path, "%.*s%s", (int)n, q, SUFFIX) >=
-	    sizeof u->path)
+	if (n > URL_PATH_MAX)
 		return fail(f, XC_USAGE, "bad URL: path longer than %d bytes",
 		    URL_PATH_MAX);
+	memcpy(u->path, q, n);
+	u->path[n] = '\0';
 	return 0;
 }
 
@@ -208,7 +204,8 @@ http_head(char *dst, size_t cap, const struct url *u, size_t bodylen,
 	    "Content-Length: %lu\r\n"
 	    "Connection: close\r\n"
 	    "\r\n",
-	    u->path, lb, u->host, rb, defport ? "" : ":", defport ? "" : u->port,
+	    u->path[0] ? u->path : "/", lb, u->host, rb, defport ? "" : ":",
+	    defport ? "" : u->port,
 	    version, (unsigned long)bodylen);
 	return n < cap ? n : 0;
 }
@@ -274,8 +271,8 @@ status_line(struct http_resp *r, const char *s, size_t n)
 	    (n > 12 && s[12] != ' '))
 		return bad(r, "malformed status line");
 	r->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-	if (r->status < 100)
-		return bad(r, "malformed status line");
+	if (r->status < 100 || r->status > 599)
+		return bad(r, "status code outside 100-599");
 	if (r->status == 101)
 		return bad(r, "unexpected 101 Switching Protocols");
 	r->state = S_HEADER;
@@ -491,11 +488,15 @@ http_feed(struct http_resp *r, const char *p, size_t n)
 }
 
 int
-http_eof(struct http_resp *r)
+http_eof(struct http_resp *r, int notify)
 {
 	switch (r->state) {
 	case S_DONE:
+		return HTTP_DONE;
 	case S_CLOSE:
+		if (!notify)
+			return bad(r, "the connection closed without TLS close_notify: "
+			    "a body delimited by the close may be truncated");
 		r->state = S_DONE;
 		return HTTP_DONE;
 	case S_BAD:

@@ -20,16 +20,15 @@
 struct url {
 	char host[URL_HOST_MAX + 1];	/* lower case; IPv6 without brackets */
 	char port[6];			/* decimal, "443" by default */
-	char path[URL_PATH_MAX + 1];	/* ends in "/identity/token" */
+	char path[URL_PATH_MAX + 1];	/* as given, no trailing '/'; "" for none */
 	int iplit;			/* 4 or 6 for an IP literal host, else 0 */
 };
 
 /*
  * url_parse(): s must be "https://HOST[:PORT][/PATH]" (scheme case-insensitive)
  * or the same without "https://" (a bare host means https); any other scheme
- * is refused. No user info, query, fragment or empty path segment. PATH, if
- * it does not already end in "/identity/token", gets it appended (as IBM's
- * SDKs do). Returns 0 or XC_USAGE with f filled.
+ * is refused. No user info, query, fragment or empty path segment; trailing
+ * slashes are dropped. Returns 0 or XC_USAGE with f filled.
  */
 int url_parse(struct url *u, const char *s, struct fail *f);
 
@@ -58,7 +57,8 @@ int form_add(struct buf *b, const char *name, const char *value, size_t n);
 
 /*
  * http_head(): write the request head for POSTing a form of bodylen bytes
- * to u into dst (cap bytes). Returns its length, or 0 when it does not fit.
+ * to u ("/" for an empty path) into dst (cap bytes). Returns its length, or
+ * 0 when it does not fit.
  */
 size_t http_head(char *dst, size_t cap, const struct url *u, size_t bodylen,
     const char *version);
@@ -90,16 +90,20 @@ void http_init(struct http_resp *r);
 /*
  * http_feed(): give the parser n more bytes. Returns HTTP_MORE (want more),
  * HTTP_DONE (a complete final response; later bytes are ignored) or
- * HTTP_BAD (r->why says what was wrong; stays bad).
+ * HTTP_BAD (r->why says what was wrong; stays bad). A status outside
+ * 100-599 is bad.
  */
 int http_feed(struct http_resp *r, const char *p, size_t n);
 
 /*
- * http_eof(): the connection closed. HTTP_DONE when the body was delimited
- * by the close (neither Content-Length nor chunked) or already complete,
- * else HTTP_BAD ("connection closed ...").
+ * http_eof(): the connection closed; notify says whether the close was
+ * authenticated (TLS close_notify), so that an attacker cutting the TCP
+ * stream cannot end a body. HTTP_DONE when the response was already
+ * complete, or when its body is delimited by the close (neither
+ * Content-Length nor chunked) and notify is set; else HTTP_BAD
+ * ("connection closed ...").
  */
-int http_eof(struct http_resp *r);
+int http_eof(struct http_resp *r, int notify);
 
 /* Whether the response head is complete (status and headers known). */
 int http_head_done(const struct http_resp *r);

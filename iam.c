@@ -11,6 +11,7 @@
 #include "jwt.h"
 #include "file.h"
 #include "net.h"
+#include "retry.h"
 #include "tls.h"
 
 #ifndef VERSION
@@ -31,6 +32,26 @@ static struct http_resp resp;
 static struct json js;
 static char claims[8192];
 static char crbuf[CR_TOKEN_MAX + 1];
+
+static const char SUFFIX[] = "/identity/token";
+
+int
+iam_endpoint(struct url *u, const char *s, struct fail *f)
+{
+	size_t n;
+
+	if (url_parse(u, s, f) != 0)
+		return XC_USAGE;
+	n = strlen(u->path);
+	if (n >= sizeof SUFFIX - 1 &&
+	    memcmp(u->path + n - (sizeof SUFFIX - 1), SUFFIX, sizeof SUFFIX - 1) == 0)
+		return 0;
+	if (n + sizeof SUFFIX > sizeof u->path)
+		return fail(f, XC_USAGE, "bad URL: path longer than %d bytes",
+		    URL_PATH_MAX);
+	memcpy(u->path + n, SUFFIX, sizeof SUFFIX);
+	return 0;
+}
 
 static const char *const default_token_files[] = {
 	"/var/run/secrets/tokens/vault-token",
@@ -66,15 +87,16 @@ iam_crtoken(const char *path, struct iam_req *rq, const char **used,
 	size_t i, k;
 
 	if (path != NULL)
-		len = file_read(path, crbuf, CR_TOKEN_MAX);
+		len = file_read(path, crbuf, CR_TOKEN_MAX, 1);
 	else {
 		for (i = 0; i < sizeof default_token_files / sizeof default_token_files[0]; i++) {
 			path = default_token_files[i];
-			if ((len = file_read(path, crbuf, CR_TOKEN_MAX)) != -1)
+			if ((len = file_read(path, crbuf, CR_TOKEN_MAX, 1)) >= 0 || len == -2)
 				break;
-			note("token file %s: %s", path, strerror(errno));
+			note("token file %s: %s", path, len == -3 ? "not a regular file" :
+			    strerror(errno));
 		}
-		if (len == -1)
+		if (len == -1 || len == -3)
 			return fail(f, XC_TOKENFILE, "token file: none of the default "
 			    "paths is readable (%s, %s, %s); mount a projected "
 			    "service-account token with audience iam there, or pass "
@@ -88,6 +110,10 @@ iam_crtoken(const char *path, struct iam_req *rq, const char **used,
 	if (len == -2)
 		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
 		    "is this a service-account token?", path, CR_TOKEN_MAX);
+	if (len == -3)
+		return fail(f, XC_TOKENFILE, "token file %s: not a regular file (a "
+		    "directory, FIFO or device); mount the projected service-account "
+		    "token there", path);
 	k = (size_t)len;
 	crbuf[k] = '\0';
 	trim(&p, &k);
@@ -118,40 +144,6 @@ iam_format(int format, const struct iam_token *tok, char *out, size_t cap)
 		    tok->access, tok->expiration);
 	}
 	return fmt(out, cap, "%s\n", tok->access);
-}
-
-int
-iam_transient(const struct fail *f)
-{
-	switch (f->code) {
-	case XC_DNS:
-	case XC_CONNECT:
-	case XC_TIMEOUT:
-	case XC_RATE:
-	case XC_SERVER:
-		return 1;
-	case XC_TLS:
-		return f->io;	/* a reset, not an alert */
-	}
-	return 0;
-}
-
-long long
-iam_backoff_ms(int n, long retry_after, long long cap_ms)
-{
-	unsigned long long ceiling = IAM_BACKOFF_BASE_MS;
-	uint32_t rnd = 0;
-
-	if (retry_after >= 0)
-		return retry_after * 1000LL > IAM_RETRY_AFTER_CAP_MS ?
-		    IAM_RETRY_AFTER_CAP_MS : retry_after * 1000LL;
-	while (n-- > 0 && ceiling < (unsigned long long)cap_ms)
-		ceiling *= 2;
-	if (ceiling > (unsigned long long)cap_ms)
-		ceiling = (unsigned long long)cap_ms;
-	if (getentropy(&rnd, sizeof rnd) != 0)
-		rnd = (uint32_t)clock_ms();
-	return (long long)(rnd % (ceiling + 1));
 }
 
 /*
@@ -226,9 +218,37 @@ cr_sub(const char *cr, size_t crlen, char *dst, size_t cap)
 		clean(dst, cap, raw);
 }
 
+/* The wall clock in milliseconds. */
+static long long
+epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An integer member of the answer in [0, max]: 1 with *v, 0 when absent, -1 when bad. */
+static int
+integer(const char *key, long long max, long long *v)
+{
+	int t = json_get(&js, 0, key);
+
+	if (t == JSON_ABSENT)
+		return 0;
+	if (json_int(&js, t, v) < 0 || *v < 0 || *v > max)
+		return -1;
+	return 1;
+}
+
+/*
+ * A 200 answer: the token, checked, and how long it lives. tok->len is set
+ * last, when everything passed: nothing else makes an exchange succeed.
+ */
 static int
 success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 {
+	long long ei = -1, ex = -1, life = -1, now = epoch_ms(), exp;
 	const char *why;
 	long len;
 	int t;
@@ -250,9 +270,8 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	if (len < 0)
 		return fail(f, XC_RESPONSE, "invalid response: access_token is not "
 		    "a string");
-	tok->len = (size_t)len;
-	msg_secret(tok->access, tok->len);
-	if (b64token(tok->access, tok->len) < 0)
+	msg_secret(tok->access, (size_t)len);
+	if (b64token(tok->access, (size_t)len) < 0)
 		return fail(f, XC_RESPONSE, "invalid response: access_token is "
 		    "empty or has characters a bearer token cannot have");
 	fmt(tok->type, sizeof tok->type, "Bearer");
@@ -265,35 +284,34 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 			return fail(f, XC_RESPONSE, "invalid response: bad token_type");
 		memcpy(tok->type, type, sizeof type);
 	}
-	tok->expires_in = tok->expiration = -1;
-	if ((t = json_get(&js, 0, "expires_in")) >= 0 &&
-	    (json_int(&js, t, &tok->expires_in) < 0 || tok->expires_in < 0 ||
-	    tok->expires_in > LIFETIME_MAX))
+	if (integer("expires_in", LIFETIME_MAX, &ei) < 0)
 		return fail(f, XC_RESPONSE, "invalid response: expires_in is not "
-		    "a number of seconds from 0 to %ld", (long)LIFETIME_MAX);
-	if ((t = json_get(&js, 0, "expiration")) >= 0 &&
-	    (json_int(&js, t, &tok->expiration) < 0 || tok->expiration < 0 ||
-	    tok->expiration > EPOCH_MAX))
+		    "a whole number of seconds from 0 to %ld", (long)LIFETIME_MAX);
+	if (integer("expiration", EPOCH_MAX, &ex) < 0)
 		return fail(f, XC_RESPONSE, "invalid response: expiration is not "
 		    "a time in epoch seconds");
-	if (tok->expiration < 0) {
+	if (ei < 0 && ex < 0) {	/* IAM said nothing: the JWT's exp, if any */
 		struct json cj;
-		long long exp;
 
-		if (tok->expires_in >= 0)
-			tok->expiration = (long long)time(NULL) + tok->expires_in;
-		else if (jwt_claims(tok->access, tok->len, claims, sizeof claims, &cj) == 0 &&
+		if (jwt_claims(tok->access, (size_t)len, claims, sizeof claims, &cj) == 0 &&
 		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0 && exp > 0 &&
 		    exp <= EPOCH_MAX)
-			tok->expiration = exp;	/* else it is no time at all */
-		else
-			tok->expiration = 0;
+			ex = exp;
 		explicit_bzero(claims, sizeof claims);
 	}
-	if (tok->expires_in < 0) {
-		long long left = tok->expiration - (long long)time(NULL);
-		tok->expires_in = tok->expiration > 0 && left > 0 ? left : 0;
-	}
+	/* the lesser of the two, but a clock that is off cannot void expires_in */
+	if (ei >= 0)
+		life = ei * 1000;
+	if (ex >= 0 && (life < 0 || (ex * 1000 - now < life && ex * 1000 - now > 0)))
+		life = ex * 1000 - now;
+	if ((ei >= 0 || ex >= 0) && life <= 0)
+		return fail(f, XC_RESPONSE, "invalid response: the access token has "
+		    "already expired (expires_in %lld, expiration %lld, now %lld); "
+		    "is this machine's clock right?", ei, ex, now / 1000);
+	tok->life_ms = life;
+	tok->expires_in = ei >= 0 ? ei : life > 0 ? life / 1000 : 0;
+	tok->expiration = ex >= 0 ? ex : ei >= 0 ? now / 1000 + ei : 0;
+	tok->len = (size_t)len;
 	return 0;
 }
 
@@ -320,8 +338,11 @@ iam_response(int status, const char *ctype, const char *b, size_t n,
 	int cls, ctx;
 	size_t i;
 
-	if (status >= 200 && status < 300)
+	if (status == 200)
 		return success(b, n, tok, f);
+	if (status < 300)
+		return fail(f, XC_RESPONSE, "invalid response: HTTP %d from IAM, "
+		    "where a token comes with 200", status);
 	if (status < 400)
 		return fail(f, XC_RESPONSE, "invalid response: unexpected HTTP %d "
 		    "from IAM (a redirect? check --url)", status);
@@ -387,12 +408,42 @@ burn_stack(void)
 	explicit_bzero(pit, sizeof pit);
 }
 
-/* A connection to IAM's host, through the proxy when there is one: the socket or -1. */
+/* A connection to IAM's host, through the proxy when there is one: 0 with *fd, or the class. */
 static int
-dial(const struct iam_req *rq, long long deadline, struct fail *f)
+dial(const struct iam_req *rq, long long deadline, int *fd, struct fail *f)
 {
-	return rq->proxy ? proxy_connect(rq->proxy, rq->url, deadline, rq->connect_ms, f) :
-	    net_connect(rq->url->host, rq->url->port, deadline, rq->connect_ms, f);
+	if (rq->proxy)
+		return proxy_connect(rq->proxy, rq->url, deadline, rq->connect_ms,
+		    rq->trace, fd, f);
+	return net_connect(rq->url->host, rq->url->port, deadline, rq->connect_ms,
+	    rq->trace, fd, f);
+}
+
+/*
+ * How an exchange ended, decided in one place: success only with the token
+ * success() committed in this exchange. A failure without a class is a
+ * bug, and fails closed; a transport failure once the deadline has passed
+ * is the deadline's.
+ */
+static int
+verdict(int r, struct iam_token *tok, long long deadline, struct fail *f)
+{
+	char text[sizeof f->text];
+
+	if (r == 0 && tok->len > 0)
+		return 0;
+	tok->len = 0;
+	if (r == 0)
+		return fail(f, ms_left(deadline) == 0 ? XC_TIMEOUT : XC_INTERNAL,
+		    "exchange: ended without a token%s", ms_left(deadline) == 0 ?
+		    ": deadline passed (--timeout)" : " or a reason (a bug)");
+	if (ms_left(deadline) == 0 && r != XC_TIMEOUT && retry_transient(r, f->io)) {
+		memcpy(text, f->text, sizeof text);
+		fail(f, XC_TIMEOUT, "deadline passed (--timeout): %s", text);
+		f->io = 1;
+		return XC_TIMEOUT;
+	}
+	return r;
 }
 
 int
@@ -400,9 +451,8 @@ iam_probe(const struct iam_req *rq, long long deadline, struct fail *f)
 {
 	int fd, r;
 
-	if ((fd = dial(rq, deadline, f)) < 0)
-		return f->code;
-	r = tls_start(fd, rq->url->host, deadline, f);
+	if ((r = dial(rq, deadline, &fd, f)) == 0)
+		r = tls_start(fd, rq->url->host, deadline, rq->trace, f);
 	tls_end();
 	return r;
 }
@@ -413,10 +463,12 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 {
 	struct buf form = { body, 0, FORM_MAX, 0 };
 	const struct url *u = rq->url;
-	size_t hlen;
-	long n;
-	int fd, r, st;
+	size_t hlen, n;
+	int fd, r, k, st = HTTP_MORE;
 
+	tok->len = 0;
+	tok->access[0] = '\0';
+	tok->retry_after = -1;
 	form_add(&form, "grant_type", "urn:ibm:params:oauth:grant-type:cr-token", 40);
 	form_add(&form, "cr_token", rq->cr, rq->crlen);
 	if (rq->profile_id)
@@ -428,45 +480,47 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 	if (rq->scope)
 		form_add(&form, "scope", rq->scope, strlen(rq->scope));
 	if (form.over)
-		return fail(f, XC_USAGE, "request: form over %lu bytes",
+		r = fail(f, XC_USAGE, "request: form over %lu bytes",
 		    (unsigned long)FORM_MAX);
-	if ((hlen = http_head(head, sizeof head, u, form.len, VERSION)) == 0)
-		return fail(f, XC_INTERNAL, "request: head does not fit");
-
-	tok->retry_after = -1;
-	if ((fd = dial(rq, deadline, f)) < 0)
-		return f->code;
-	r = tls_start(fd, u->host, deadline, f);
-	if (r == 0) {
+	else if ((hlen = http_head(head, sizeof head, u, form.len, VERSION)) == 0)
+		r = fail(f, XC_INTERNAL, "request: head does not fit");
+	else if ((r = dial(rq, deadline, &fd, f)) == 0 &&
+	    (r = tls_start(fd, u->host, deadline, rq->trace, f)) == 0) {
 		note("POST https://%s:%s%s (%lu-byte form)", u->host, u->port,
 		    u->path, (unsigned long)form.len);
 		memcpy(body - hlen, head, hlen);
 		r = tls_send(body - hlen, hlen + form.len, deadline, f);
-	}
-	explicit_bzero(body - hlen, hlen + form.len);
-	http_init(&resp);
-	st = HTTP_MORE;
-	while (r == 0 && st == HTTP_MORE) {
-		n = tls_recv(chunk, sizeof chunk, deadline, f);
-		if (n < 0)
-			r = f->code;
-		else if (n == 0)
-			st = http_eof(&resp);
-		else
-			st = http_feed(&resp, chunk, (size_t)n);
+		explicit_bzero(body - hlen, hlen + form.len);
+		if (r == 0 && rq->trace != NULL)
+			rq->trace->stage = TR_SENT;
+		http_init(&resp);
+		while (r == 0 && st == HTTP_MORE) {
+			k = tls_recv(chunk, sizeof chunk, &n, deadline, f);
+			if (k == TLS_END || k == TLS_CUT)
+				st = http_eof(&resp, k == TLS_END);
+			else if (k != 0)
+				r = k;
+			else
+				st = http_feed(&resp, chunk, n);
+		}
+		if (rq->trace != NULL && resp.status != 0 && http_head_done(&resp)) {
+			rq->trace->stage = TR_ANSWER;
+			rq->trace->status = resp.status;
+		}
+		if (r == 0 && st == HTTP_BAD)
+			r = fail(f, XC_RESPONSE, "invalid response: %s", resp.why);
+		else if (r == 0) {
+			note("HTTP %d, %lu-byte body (%s)", resp.status,
+			    (unsigned long)resp.blen, resp.ctype[0] ? resp.ctype : "no type");
+			tok->retry_after = http_retry_after(resp.retry_after,
+			    (long long)time(NULL));
+			r = iam_response(resp.status, resp.ctype, resp.body, resp.blen,
+			    rq->cr, rq->crlen, tok, f);
+		}
 	}
 	tls_end();
 	explicit_bzero(chunk, sizeof chunk);
-	if (r == 0 && st == HTTP_BAD)
-		r = fail(f, XC_RESPONSE, "invalid response: %s", resp.why);
-	if (r == 0) {
-		note("HTTP %d, %lu-byte body (%s)", resp.status,
-		    (unsigned long)resp.blen, resp.ctype[0] ? resp.ctype : "no type");
-		tok->retry_after = http_retry_after(resp.retry_after, (long long)time(NULL));
-		r = iam_response(resp.status, resp.ctype, resp.body, resp.blen,
-		    rq->cr, rq->crlen, tok, f);
-	}
 	explicit_bzero(resp.body, resp.blen);
 	burn_stack();
-	return r;
+	return verdict(r, tok, deadline, f);
 }

@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "msg.h"
+#include "net.h"
 #include "proxy.h"
 
 #define IAM_TOKEN_MAX 16384	/* cap on the access token IAM returns */
@@ -27,22 +28,38 @@ struct iam_req {
 	size_t crlen;
 	const struct proxy *proxy;	/* NULL: connect directly */
 	int connect_ms;			/* for each connection attempt */
+	struct trace *trace;		/* what the exchange saw, or NULL */
 };
 
 struct iam_token {
 	char access[IAM_TOKEN_MAX];	/* NUL-terminated; a secret */
-	size_t len;
+	size_t len;			/* 0 unless this exchange succeeded */
 	char type[32];			/* token_type, "Bearer" by default */
-	long long expires_in;		/* seconds */
-	long long expiration;		/* epoch seconds */
+	long long expires_in;		/* seconds, as IAM said or derived */
+	long long expiration;		/* epoch seconds; 0: IAM gave no expiry */
+	long long life_ms;		/* valid for this long after arrival (the
+					   lesser of expires_in and expiration -
+					   now), -1 when unknown */
 	long retry_after;		/* seconds asked by Retry-After, -1 if none;
 					   set on failures too */
 };
 
 /*
+ * iam_endpoint(): parse the IAM URL s into u (url_parse()) and give it
+ * IAM's token path: "/identity/token" is appended to PATH unless PATH
+ * already ends in it (as IBM's SDKs do). 0 or XC_USAGE with f filled.
+ */
+int iam_endpoint(struct url *u, const char *s, struct fail *f);
+
+/*
  * iam_exchange(): one exchange, all of it before deadline (clock_ms()).
- * Returns 0 with tok filled, or the exit class with f filled. Every
- * buffer that held a token is wiped before it returns.
+ * It succeeds in one way only: a token parsed out of an HTTP 200 answer of
+ * this exchange, non-empty and shaped as a bearer token, unexpired, from a
+ * response that ended properly. Then it returns 0 with tok filled (tok->len
+ * > 0). Anything else returns the exit class with f filled, tok->len 0;
+ * XC_TIMEOUT whenever the deadline passed before a token was in hand,
+ * whatever the stage. Every buffer that held a token is wiped before it
+ * returns.
  */
 int iam_exchange(const struct iam_req *rq, struct iam_token *tok,
     long long deadline, struct fail *f);
@@ -52,9 +69,10 @@ int iam_probe(const struct iam_req *rq, long long deadline, struct fail *f);
 
 /*
  * iam_response(): interpret a complete HTTP response (status, Content-Type
- * and body) as IAM's answer. Returns 0 with tok filled, or the class
- * (XC_IAM, XC_RATE, XC_SERVER, XC_RESPONSE) with f explaining it.
- * cr (may be NULL) is the CR token, whose claims may make a hint.
+ * and body) as IAM's answer. Returns 0 with tok filled (200 only, with a
+ * valid access token that has not expired), or the class (XC_IAM,
+ * XC_RATE, XC_SERVER, XC_RESPONSE) with f explaining it. cr (may be NULL)
+ * is the CR token, whose claims may make a hint.
  */
 int iam_response(int status, const char *ctype, const char *body, size_t n,
     const char *cr, size_t crlen, struct iam_token *tok, struct fail *f);
@@ -64,6 +82,8 @@ int iam_response(int status, const char *ctype, const char *body, size_t n,
  * first readable of the default paths (/var/run/secrets/tokens/vault-token,
  * .../sa-token, the Code Engine path), into a static buffer; trim white
  * space; check it is a JWT; register it as a secret; point rq->cr at it.
+ * The file must be a regular file (a FIFO, device or directory fails at
+ * once, without blocking).
  * *used (when not NULL) gets the path tried last. Returns 0, or
  * XC_TOKENFILE with f filled. Call it before every exchange: the kubelet
  * rotates the file.
@@ -76,18 +96,6 @@ enum { IAM_FMT_TOKEN, IAM_FMT_JSON, IAM_FMT_HEADER, IAM_FMT_ENV };
 
 /* iam_format(): tok in a format into out (cap bytes); the length needed. */
 size_t iam_format(int format, const struct iam_token *tok, char *out, size_t cap);
-
-/*
- * Retry policy. iam_transient(): whether a failure is worth another
- * attempt (classes 4, 5, 9, 11, 12, and 7 when f->io). iam_backoff_ms():
- * the wait before retry number n + 1: Retry-After when given (seconds,
- * capped at IAM_RETRY_AFTER_CAP_MS), else a random time between 0 and
- * IAM_BACKOFF_BASE_MS * 2^n, capped at cap_ms (full jitter).
- */
-#define IAM_BACKOFF_BASE_MS 500
-#define IAM_RETRY_AFTER_CAP_MS 60000
-int iam_transient(const struct fail *f);
-long long iam_backoff_ms(int n, long retry_after, long long cap_ms);
 
 /*
  * iam_wipe(): wipe the static request, response and CR token buffers.

@@ -176,8 +176,8 @@ b64url(unsigned char c)
 
 /*
  * Length of a JWT-shaped run at s, or 0: "eyJ" (base64 of '{"') then at
- * least 17 more base64url characters or dots. A JWT cut short, without its
- * dots, still counts.
+ * least 17 more base64url characters or dots, not counting dots at its end
+ * (a full stop). A JWT cut short, without its dots, still counts.
  */
 static size_t
 jwtlen(const char *s)
@@ -188,30 +188,75 @@ jwtlen(const char *s)
 		return 0;
 	for (n = 3; b64url((unsigned char)s[n]) || s[n] == '.'; n++)
 		;
+	while (s[n - 1] == '.')
+		n--;
 	return n >= 20 ? n : 0;
 }
 
-/* Length of the secret at s, or of a start of one (8 bytes or more) that ends s; 0 if none. */
+/* A character of a token (base64, base64url, JWT dots, RFC 6750). */
+static int
+tokchar(unsigned char c)
+{
+	return b64url(c) || (c != 0 && strchr(".+/=~", c) != NULL);
+}
+
+/*
+ * The longest run at s[0..left) of RUN_MIN bytes or more that the secret
+ * p[0..n) contains anywhere: 0 if none. For a long secret (a token) the
+ * run must be made of token characters, which keeps this cheap on text.
+ */
+static size_t
+piecelen(const char *s, size_t left, const char *p, size_t n)
+{
+	const char *q = p, *e = p + n;
+	size_t i, m, best = 0;
+
+	if (left < RUN_MIN || n < RUN_MIN)
+		return 0;
+	if (n > 256)
+		for (i = 0; i < RUN_MIN; i++)
+			if (!tokchar((unsigned char)s[i]))
+				return 0;
+	for (; q + RUN_MIN <= e; q++) {
+		if ((q = memchr(q, s[0], (size_t)(e - q) - RUN_MIN + 1)) == NULL)
+			break;
+		if (memcmp(q, s, RUN_MIN) != 0)
+			continue;
+		for (m = RUN_MIN; m < left && q + m < e && q[m] == s[m]; m++)
+			;
+		if (m > best)
+			best = m;
+	}
+	return best;
+}
+
+/*
+ * Length of what must go at s: a registered secret, a run of RUN_MIN bytes
+ * or more of one (a JWT's signature quoted in pieces), or a start of one
+ * (8 bytes or more) that ends s; 0 if none.
+ */
 static size_t
 secretlen(const char *s, size_t left)
 {
-	size_t k;
+	size_t k, m, best = 0;
 
 	for (k = 0; k < nsecrets; k++) {
 		size_t n = secrets[k].n;
 
-		if (n <= left && memcmp(s, secrets[k].p, n) == 0)
-			return n;
+		if (n <= left && memcmp(s, secrets[k].p, n) == 0 && n > best)
+			best = n;
 		if (n > left && left >= 8 && memcmp(s, secrets[k].p, left) == 0)
-			return left;
+			best = left;
+		if ((m = piecelen(s, left, secrets[k].p, n)) > best)
+			best = m;
 	}
-	return 0;
+	return best;
 }
 
 size_t
 msg_redact(char *dst, size_t cap, const char *s)
 {
-	size_t i, j, k, n, len;
+	size_t i, j, k, n, len, last = (size_t)-1;
 
 	if (cap == 0)
 		return 0;
@@ -233,8 +278,11 @@ msg_redact(char *dst, size_t cap, const char *s)
 			continue;
 		}
 		i += n;
+		if (j == last)	/* right after another: one marker for both */
+			continue;
 		for (k = 0; REDACTED[k] && j + 1 < cap; k++)
 			dst[j++] = REDACTED[k];
+		last = j;
 	}
 	dst[j] = '\0';
 	return j;

@@ -9,9 +9,11 @@
  *
  * Secrets: msg_secret() registers a buffer (the CR token, the access token)
  * whose bytes must never be printed; every line that leaves through
- * msg_line() and note() has each registered secret (and a start of one, 8
- * bytes or more, that a truncation left at the end of the line), and
- * anything shaped like a JWT, replaced by "[redacted]". If more secrets are
+ * msg_line() and note() has each registered secret, each run of RUN_MIN
+ * bytes or more of one (a JWT's signature is secret on its own, and may
+ * be quoted in pieces), a start of one (8 bytes or more) that a truncation
+ * left at the end of the line, and anything shaped like a JWT, replaced by
+ * "[redacted]" (one marker for runs that touch). If more secrets are
  * registered than the table holds, every line is withheld: it fails closed.
  */
 #ifndef MSG_H
@@ -40,6 +42,7 @@ enum {
 };
 
 #define MSG_MAX 1024
+#define RUN_MIN 12	/* bytes of a secret that are redacted wherever they appear */
 
 struct fail {
 	int code;		/* an XC_* class, XC_OK when nothing failed */
@@ -92,8 +95,10 @@ void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered
- * secret and each JWT-shaped run ("eyJ" and 17 or more base64url characters
- * or dots) replaced by "[redacted]". Returns the length written.
+ * secret, each run of RUN_MIN bytes of one, and each JWT-shaped run ("eyJ"
+ * and 17 or more base64url characters or dots, a final dot left out)
+ * replaced by "[redacted]", runs that touch by one. Returns the length
+ * written.
  */
 size_t msg_redact(char *dst, size_t cap, const char *s);
 

@@ -1,18 +1,21 @@
 /* see net.h */
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net.h"
-
-struct net_trace net_trace;
 
 long long
 clock_ms(void)
@@ -55,20 +58,173 @@ net_wait(int fd, short events, long long deadline)
 	}
 }
 
+/* ---- name resolution, in a child process ---- */
+
+#define ADDRS_MAX 16
+
+/* What the child sends back, in one write (well under PIPE_BUF). */
+struct answer {
+	int32_t r;		/* getaddrinfo()'s result */
+	int32_t err;		/* errno, for EAI_SYSTEM */
+	int32_t n;
+	struct {
+		int32_t family;
+		uint32_t len;
+		struct sockaddr_in6 sa;	/* or a sockaddr_in */
+	} a[ADDRS_MAX];
+};
+
+static _Noreturn void
+resolver(int wfd, const char *host, const char *port)
+{
+	static struct answer a;
+	struct addrinfo hints, *res, *ai;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	a.r = getaddrinfo(host, port, &hints, &res);
+	a.err = errno;
+	if (a.r == 0) {
+		for (ai = res; ai != NULL && a.n < ADDRS_MAX; ai = ai->ai_next)
+			if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+			    ai->ai_addrlen <= sizeof a.a[0].sa) {
+				a.a[a.n].family = ai->ai_family;
+				a.a[a.n].len = (uint32_t)ai->ai_addrlen;
+				memcpy(&a.a[a.n].sa, ai->ai_addr, ai->ai_addrlen);
+				a.n++;
+			}
+		freeaddrinfo(res);
+	}
+	(void)write_all(wfd, &a, sizeof a);
+	_exit(0);
+}
+
+/* An IP literal as getaddrinfo() would give it: 1, or 0 when host is not one. */
+static int
+literal(const char *host, const char *port, struct answer *a)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->a[0].sa;
+	struct sockaddr_in6 *s6 = &a->a[0].sa;
+	uint16_t pn = 0;
+	const char *p;
+
+	for (p = port; *p; p++)
+		pn = (uint16_t)(pn * 10 + (*p - '0'));
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(pn);
+		a->a[0].family = AF_INET;
+		a->a[0].len = sizeof *s4;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(pn);
+		a->a[0].family = AF_INET6;
+		a->a[0].len = sizeof *s6;
+	} else
+		return 0;
+	a->n = 1;
+	return 1;
+}
+
+/* Resolve host into a, before deadline: 0 or the class with f filled. */
+static int
+resolve(const char *host, const char *port, long long deadline, struct answer *a,
+    struct fail *f)
+{
+	sigset_t all, old;
+	size_t got = 0;
+	pid_t pid;
+	int p[2], s, st;
+
+	if (literal(host, port, a))
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return fail(f, XC_INTERNAL, "name resolution: pipe: %s", strerror(errno));
+	/* the child runs none of our signal handlers (no file of ours is its to remove) */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) == 0) {
+		for (s = 1; s < NSIG; s++)
+			signal(s, SIG_DFL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		close(p[0]);
+		resolver(p[1], host, port);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return fail(f, XC_INTERNAL, "name resolution: fork: %s", strerror(errno));
+	}
+	while (got < sizeof *a) {
+		ssize_t n;
+
+		if (!net_wait(p[0], POLLIN, deadline))
+			break;
+		n = read(p[0], (char *)a + got, sizeof *a - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	if (got < sizeof *a)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof *a && ms_left(deadline) == 0)
+		return fail(f, XC_TIMEOUT, "name resolution: %s: no answer before the "
+		    "deadline (--timeout); check /etc/resolv.conf and the DNS servers",
+		    host);
+	if (got < sizeof *a)
+		return fail(f, XC_INTERNAL, "name resolution: %s: the resolver process "
+		    "died", host);
+	if (a->r != 0 && ms_left(deadline) == 0)
+		return fail(f, XC_TIMEOUT, "name resolution: %s: deadline passed "
+		    "(--timeout)", host);
+	if (a->r == EAI_NONAME
+#ifdef EAI_NODATA	/* glibc hides it without _GNU_SOURCE */
+	    || a->r == EAI_NODATA
+#endif
+	    )
+		return fail(f, XC_DNS, "name resolution: %s: no such host; "
+		    "check the URL, /etc/hosts and the DNS search domains", host);
+	if (a->r == EAI_AGAIN)
+		return fail(f, XC_DNS, "name resolution: %s: no answer "
+		    "from the DNS servers in /etc/resolv.conf", host);
+	if (a->r == EAI_FAIL)
+		return fail(f, XC_DNS, "name resolution: %s: the DNS server "
+		    "failed (SERVFAIL or REFUSED)", host);
+	if (a->r != 0)
+		return fail(f, XC_DNS, "name resolution: %s: %s", host,
+		    a->r == EAI_SYSTEM ? strerror(a->err) : gai_strerror(a->r));
+	if (a->n <= 0 || a->n > ADDRS_MAX)
+		return fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address",
+		    host);
+	return 0;
+}
+
+/* ---- connecting ---- */
+
 /* An address as text (RFC 5952 for IPv6), without inet_ntop() and its printf. */
 static void
-addrname(const struct addrinfo *ai, char *dst, size_t cap)
+addrname(const struct sockaddr *sa, char *dst, size_t cap)
 {
 	const unsigned char *a;
 	size_t n = 0;
 	int i, best = -1, bestlen = 1, run;
 
-	if (ai->ai_family == AF_INET) {
-		a = (const unsigned char *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	if (sa->sa_family == AF_INET) {
+		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
 		fmt(dst, cap, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 		return;
 	}
-	a = ((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr.s6_addr;
+	a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 	for (i = 0; i < 8; i += run > 0 ? run : 1) {	/* the longest run of zero groups */
 		for (run = 0; i + run < 8 && a[2 * (i + run)] == 0 &&
 		    a[2 * (i + run) + 1] == 0; run++)
@@ -92,18 +248,17 @@ addrname(const struct addrinfo *ai, char *dst, size_t cap)
 
 /* Connect to one address: the socket, or -1 with errno (ETIMEDOUT for the deadline). */
 static int
-try_addr(const struct addrinfo *ai, long long deadline)
+try_addr(const struct sockaddr *sa, socklen_t len, long long deadline)
 {
 	int fd, err, one = 1;
-	socklen_t len = sizeof err;
+	socklen_t elen = sizeof err;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    ai->ai_protocol);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	/* small records go out at once: Nagle plus a delayed ACK cost 40 ms a flight */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	if (connect(fd, sa, len) == 0)
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR)
 		goto bad;
@@ -111,7 +266,7 @@ try_addr(const struct addrinfo *ai, long long deadline)
 		errno = ETIMEDOUT;
 		goto bad;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		goto bad;
 	if (err == 0)
 		return fd;
@@ -125,74 +280,56 @@ bad:
 
 int
 net_connect(const char *host, const char *port, long long deadline,
-    int connect_ms, struct fail *f)
+    int connect_ms, struct trace *t, int *fdp, struct fail *f)
 {
-	struct addrinfo hints, *res, *ai;
+	static struct answer a;
 	char addr[48];
-	int fd = -1, r;
+	int i, fd, cls = XC_INTERNAL;
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	memset(&net_trace, 0, sizeof net_trace);
+	*fdp = -1;
 	note("resolving %s", host);
-	r = getaddrinfo(host, port, &hints, &res);
-	if (r != 0) {
-		if (r == EAI_NONAME
-#ifdef EAI_NODATA	/* glibc hides it without _GNU_SOURCE */
-		    || r == EAI_NODATA
-#endif
-		    )
-			fail(f, XC_DNS, "name resolution: %s: no such host; "
-			    "check the URL, /etc/hosts and the DNS search domains", host);
-		else if (r == EAI_AGAIN)
-			fail(f, XC_DNS, "name resolution: %s: no answer "
-			    "from the DNS servers in /etc/resolv.conf", host);
-		else if (r == EAI_FAIL)
-			fail(f, XC_DNS, "name resolution: %s: the DNS server "
-			    "failed (SERVFAIL or REFUSED)", host);
-		else
-			fail(f, XC_DNS, "name resolution: %s: %s", host,
-			    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+	if ((cls = resolve(host, port, deadline, &a, f)) != 0) {
 		f->io = 1;
-		return -1;
+		return cls;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-		    net_trace.naddr++ < NET_TRACE_ADDRS)
-			addrname(ai, net_trace.addr[net_trace.naddr - 1], sizeof addr);
-	for (ai = res; ai != NULL && ms_left(deadline) > 0; ai = ai->ai_next) {
+	if (t != NULL) {
+		t->stage = TR_RESOLVED;
+		t->naddr = a.n;
+		for (i = 0; i < a.n && i < TRACE_ADDRS; i++)
+			addrname((struct sockaddr *)&a.a[i].sa, t->addr[i], sizeof t->addr[i]);
+	}
+	for (i = 0; i < a.n; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&a.a[i].sa;
 		long long until = clock_ms() + connect_ms;
 
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		addrname(ai, addr, sizeof addr);
-		note("connecting to %s port %s", addr, port);
-		if ((fd = try_addr(ai, until < deadline ? until : deadline)) >= 0)
+		addrname(sa, addr, sizeof addr);
+		if (ms_left(deadline) == 0) {
+			cls = fail(f, XC_TIMEOUT, "connect to %s port %s: deadline passed "
+			    "(--timeout)", addr, port);
 			break;
+		}
+		note("connecting to %s port %s", addr, port);
+		if ((fd = try_addr(sa, (socklen_t)a.a[i].len,
+		    until < deadline ? until : deadline)) >= 0) {
+			if (t != NULL) {
+				t->stage = TR_CONNECTED;
+				memcpy(t->connected, addr, sizeof addr);
+			}
+			note("connected to %s port %s", addr, port);
+			*fdp = fd;
+			return 0;
+		}
 		if (errno == ETIMEDOUT && ms_left(deadline) == 0)
-			fail(f, XC_TIMEOUT, "connect to %s port %s: deadline "
+			cls = fail(f, XC_TIMEOUT, "connect to %s port %s: deadline "
 			    "passed (--timeout)", addr, port);
 		else if (errno == ETIMEDOUT)
-			fail(f, XC_TIMEOUT, "connect to %s port %s: no answer within "
-			    "--connect-timeout", addr, port);
+			cls = fail(f, XC_TIMEOUT, "connect to %s port %s: no answer "
+			    "within --connect-timeout", addr, port);
 		else
-			fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,
+			cls = fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,
 			    strerror(errno));
-		f->io = 1;
 		note("%s", f->text);
 	}
-	freeaddrinfo(res);
-	if (fd >= 0) {
-		memcpy(net_trace.connected, addr, sizeof addr);
-		note("connected to %s port %s", addr, port);
-		return fd;
-	}
-	if (net_trace.naddr == 0 && ms_left(deadline) > 0)
-		fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address", host);
-	else if (net_trace.naddr == 0)
-		fail(f, XC_TIMEOUT, "name resolution: %s: deadline passed (--timeout)",
-		    host);
-	return -1;
+	f->io = 1;
+	return cls;
 }

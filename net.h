@@ -1,8 +1,10 @@
 /*
- * net.h: names, sockets and deadlines.
+ * net.h: names, sockets, deadlines, and the trace of one exchange.
  *
  * Deadlines are absolute times on the monotonic clock, in milliseconds
- * (clock_ms()). Every wait in crtoken is a poll() bounded by one.
+ * (clock_ms()). Every wait in crtoken is bounded by one, name resolution
+ * included: it runs in a child process that is killed when time runs out
+ * (musl's getaddrinfo() can block on /etc/hosts or the DNS for longer).
  */
 #ifndef NET_H
 #define NET_H
@@ -11,29 +13,39 @@
 
 long long clock_ms(void);
 
-/* What the last net_connect() saw, for crtoken check. */
-#define NET_TRACE_ADDRS 8
-struct net_trace {
-	int naddr;			/* addresses resolved (at most the first 8 kept) */
-	char addr[NET_TRACE_ADDRS][48];
-	char connected[48];		/* "" until one connects */
-};
-extern struct net_trace net_trace;
-
 /* Milliseconds left until deadline, 0 when passed, capped to fit an int. */
 int ms_left(long long deadline);
 
 /*
- * net_connect(): resolve host (getaddrinfo: /etc/hosts, then DNS per
- * /etc/resolv.conf; an IP literal as is) and try each address, IPv6 and
- * IPv4, in the resolver's order until one connects, giving each at most
- * connect_ms and all of them no more than deadline. Returns a non-blocking,
- * close-on-exec socket, or -1 with f filled (f->io set): XC_DNS (no such
- * name, no answer), XC_CONNECT (refused, unreachable) or XC_TIMEOUT (no
- * answer within connect_ms, or the deadline passed): the last address's.
+ * What one exchange saw, filled as it goes by net.c, proxy.c, tls.c and
+ * iam.c for crtoken check; the caller zeroes it before the exchange.
+ */
+#define TRACE_ADDRS 8
+#define TRACE_CHAIN 6
+enum { TR_NONE, TR_RESOLVED, TR_CONNECTED, TR_TUNNEL, TR_TLS, TR_SENT, TR_ANSWER };
+struct trace {
+	int stage;			/* the last TR_* reached */
+	int naddr;			/* addresses resolved (the first 8 kept) */
+	char addr[TRACE_ADDRS][48];
+	char connected[48];		/* the address connected to, "" until then */
+	const char *suite;		/* the cipher suite, once TLS is up */
+	int nchain;			/* certificates the server sent (the first 6 kept) */
+	char chain[TRACE_CHAIN][160];	/* their subjects */
+	int status;			/* IAM's HTTP status, 0 until the head is in */
+};
+
+/*
+ * net_connect(): resolve host (/etc/hosts, then DNS per /etc/resolv.conf;
+ * an IP literal as is) and try each address, IPv6 and IPv4, in the
+ * resolver's order until one connects, giving each at most connect_ms and
+ * all of it no more than deadline. Returns 0 with *fd a non-blocking,
+ * close-on-exec socket, or the class with f filled (f->io set): XC_DNS (no
+ * such name, no answer, a failing DNS server), XC_CONNECT (refused,
+ * unreachable), XC_TIMEOUT (the deadline passed at any point, resolution
+ * included, or no answer within connect_ms), XC_INTERNAL. t may be NULL.
  */
 int net_connect(const char *host, const char *port, long long deadline,
-    int connect_ms, struct fail *f);
+    int connect_ms, struct trace *t, int *fd, struct fail *f);
 
 /*
  * net_wait(): poll fd for events (POLLIN or POLLOUT) until deadline.

@@ -186,25 +186,26 @@ proxy_request(char *dst, size_t cap, const struct proxy *p, const struct url *u,
 
 int
 proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
-    int connect_ms, struct fail *f)
+    int connect_ms, struct trace *t, int *fdp, struct fail *f)
 {
 	static struct http_resp r;
 	char req[URL_HOST_MAX * 2 + 1024];
 	size_t n, off = 0;
-	int fd, st = HTTP_MORE;
+	int fd, cls, st = HTTP_MORE;
 
+	*fdp = -1;
 	note("using proxy http://%s%s%s:%s for %s", p->ip6 ? "[" : "", p->host,
 	    p->ip6 ? "]" : "", p->port, u->host);
-	if ((fd = net_connect(p->host, p->port, deadline, connect_ms, f)) < 0) {
+	if ((cls = net_connect(p->host, p->port, deadline, connect_ms, t, &fd, f)) != 0) {
 		char text[sizeof f->text];
 
 		memcpy(text, f->text, sizeof text);
 		fmt(f->text, sizeof f->text, "proxy: %s", text);
-		return -1;
+		return cls;
 	}
 	if ((n = proxy_request(req, sizeof req, p, u, VERSION)) == 0) {
 		close(fd);
-		return fail(f, XC_INTERNAL, "proxy: CONNECT request too long"), -1;
+		return fail(f, XC_INTERNAL, "proxy: CONNECT request too long");
 	}
 	while (off < n) {
 		ssize_t w = write(fd, req + off, n - off);
@@ -221,9 +222,9 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 			close(fd);
 			if (ms_left(deadline) == 0)
 				return fail(f, XC_TIMEOUT, "proxy %s: deadline passed "
-				    "(--timeout) sending CONNECT", p->host), -1;
+				    "(--timeout) sending CONNECT", p->host);
 			return fail(f, XC_PROXY, "proxy %s: sending CONNECT: %s",
-			    p->host, strerror(err)), -1;
+			    p->host, strerror(err));
 		}
 	}
 	explicit_bzero(req, sizeof req);
@@ -236,26 +237,26 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 		if (got == 1)
 			st = http_feed(&r, &c, 1);
 		else if (got == 0)
-			st = http_eof(&r);
+			st = http_eof(&r, 0);
 		else if (errno == EINTR)
 			continue;
 		else if (errno == EAGAIN) {
 			if (!net_wait(fd, POLLIN, deadline)) {
 				close(fd);
 				return fail(f, XC_TIMEOUT, "proxy %s: no answer to "
-				    "CONNECT before the deadline (--timeout)", p->host), -1;
+				    "CONNECT before the deadline (--timeout)", p->host);
 			}
 		} else {
 			int err = errno;
 			close(fd);
 			return fail(f, XC_PROXY, "proxy %s: reading its answer to "
-			    "CONNECT: %s", p->host, strerror(err)), -1;
+			    "CONNECT: %s", p->host, strerror(err));
 		}
 	}
 	if (st == HTTP_BAD) {
 		close(fd);
 		return fail(f, XC_PROXY, "proxy %s: bad answer to CONNECT: %s",
-		    p->host, r.why), -1;
+		    p->host, r.why);
 	}
 	if (r.status < 200 || r.status > 299) {
 		close(fd);
@@ -265,8 +266,11 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 			fmtcat(f->text, sizeof f->text, strlen(f->text),
 			    "; it wants credentials: http://USER:PASSWORD@%s:%s",
 			    p->host, p->port);
-		return -1;
+		return XC_PROXY;
 	}
 	note("proxy tunnel open (HTTP %d)", r.status);
-	return fd;
+	if (t != NULL)
+		t->stage = TR_TUNNEL;
+	*fdp = fd;
+	return 0;
 }

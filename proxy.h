@@ -13,6 +13,7 @@
 
 #include "http.h"
 #include "msg.h"
+#include "net.h"
 
 struct proxy {
 	char host[URL_HOST_MAX + 1];	/* lower case, IPv6 without brackets */
@@ -33,12 +34,13 @@ int noproxy_match(const char *list, const char *host);
 
 /*
  * proxy_connect(): connect to the proxy and open a tunnel to u's host and
- * port. Returns the socket, or -1 with f filled: XC_DNS and XC_CONNECT for
- * the proxy itself, XC_PROXY when it refuses (non-2xx: the status is
- * shown) or answers garbage, XC_TIMEOUT.
+ * port. Returns 0 with *fd the socket, or the class with f filled: XC_DNS
+ * and XC_CONNECT for the proxy itself, XC_PROXY when it refuses (non-2xx:
+ * the status is shown) or answers garbage, XC_TIMEOUT. t (may be NULL)
+ * gets the proxy's addresses, and TR_TUNNEL once the tunnel is open.
  */
 int proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
-    int connect_ms, struct fail *f);
+    int connect_ms, struct trace *t, int *fd, struct fail *f);
 
 /* The CONNECT request for u (with auth when set) into dst: its length, 0 if it does not fit. */
 size_t proxy_request(char *dst, size_t cap, const struct proxy *p, const struct url *u,

@@ -37,7 +37,9 @@ static unsigned char iobuf[BR_SSL_BUFSIZE_MONO];
 static int sock = -1;
 static int handshaken;
 static const char *peer;	/* the server name, for messages */
-static const char *suite = "none";	/* negotiated by the last handshake */
+
+/* run()'s ends of the stream, besides 0 and the classes */
+enum { CLOSED_NOTIFY = -1, CLOSED_BARE = -2 };
 
 static const br_x509_trust_anchor *tas = roots;
 static size_t ntas;		/* 0: the embedded roots */
@@ -181,35 +183,24 @@ tls_cafile(const char *name, const char *pem, size_t len, struct fail *f)
 	return 0;
 }
 
-int
-tls_chain(int i, char *dst, size_t cap)
+/* The subjects of the chain the server sent (even when it was rejected) into t. */
+static void
+record(struct trace *t)
 {
 	size_t off = 0;
-	int k;
+	int i;
 
-	if (i < 0 || i >= chk.ncert)
-		return -1;
-	if (i >= CHAIN_MAX || chk.len[i] == 0) {
-		fmt(dst, cap, "(not kept)");
-		return 0;
+	if (t == NULL)
+		return;
+	t->nchain = chk.ncert;
+	for (i = 0; i < chk.ncert && i < TRACE_CHAIN && i < CHAIN_MAX; i++) {
+		if (chk.len[i] == 0)
+			fmt(t->chain[i], sizeof t->chain[i], "(not kept)");
+		else if (der_name(chk.der + off, chk.len[i], 0, t->chain[i],
+		    sizeof t->chain[i]) == 0)
+			fmt(t->chain[i], sizeof t->chain[i], "(no subject shown)");
+		off += chk.len[i];
 	}
-	for (k = 0; k < i; k++)
-		off += chk.len[k];
-	if (der_name(chk.der + off, chk.len[i], 0, dst, cap) == 0)
-		fmt(dst, cap, "(no subject shown)");
-	return 0;
-}
-
-int
-tls_established(void)
-{
-	return handshaken;
-}
-
-const char *
-tls_suite(void)
-{
-	return suite;
 }
 
 static const br_x509_class **
@@ -348,7 +339,8 @@ timeout(struct fail *f)
 
 /*
  * Run the engine until its state has one of the target bits. Returns 0,
- * 1 on a clean or plain close of the stream, else the class.
+ * CLOSED_NOTIFY when the server closed with close_notify, CLOSED_BARE when
+ * the stream ended without it after the handshake, else the class.
  */
 static int
 run(unsigned target, long long deadline, struct fail *f)
@@ -361,7 +353,7 @@ run(unsigned target, long long deadline, struct fail *f)
 
 		if (st & BR_SSL_CLOSED) {
 			int c = closed(f);
-			return c ? c : 1;
+			return c ? c : CLOSED_NOTIFY;
 		}
 		if (st & BR_SSL_SENDREC) {
 			buf = br_ssl_engine_sendrec_buf(&sc.eng, &len);
@@ -372,6 +364,9 @@ run(unsigned target, long long deadline, struct fail *f)
 			}
 			if (n < 0 && errno == EINTR)
 				continue;
+			/* our answer to its close_notify may find the socket closed */
+			if (n < 0 && errno != EAGAIN && sc.eng.close_received)
+				return CLOSED_NOTIFY;
 			if (n < 0 && errno != EAGAIN)
 				return io_fail(f, "", errno);
 			if (!net_wait(sock, POLLOUT, deadline))
@@ -392,7 +387,7 @@ run(unsigned target, long long deadline, struct fail *f)
 			}
 			if (n == 0) {
 				if (handshaken)
-					return 1;	/* closed without close_notify */
+					return CLOSED_BARE;
 				return io_fail(f, "the server closed the connection "
 				    "mid-handshake", 0);
 			}
@@ -409,7 +404,8 @@ run(unsigned target, long long deadline, struct fail *f)
 }
 
 int
-tls_start(int fd, const char *host, long long deadline, struct fail *f)
+tls_start(int fd, const char *host, long long deadline, struct trace *t,
+    struct fail *f)
 {
 	static const br_hash_class *const hashes[] = {
 		&br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable
@@ -417,6 +413,7 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	br_rsa_pkcs1_vrfy rsa = br_rsa_pkcs1_vrfy_get_default();
 	br_ssl_engine_context *eng = &sc.eng;
 	br_ssl_session_parameters sp;
+	const char *suite = "?";
 	unsigned char seed[32];
 	size_t i;
 	int r;
@@ -424,11 +421,12 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	sock = fd;
 	peer = host;
 	handshaken = 0;
-	suite = "none";
+	chk.ncert = 0;
 	br_ssl_client_zero(&sc);
 	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
 	br_x509_minimal_init(&xc, &br_sha256_vtable, tas, ntas ? ntas : roots_n);
+	br_x509_minimal_set_minrsa(&xc, 256);	/* 2048-bit RSA keys or larger */
 	for (i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 		int id = (int)(hashes[i]->desc >> BR_HASHDESC_ID_OFF & BR_HASHDESC_ID_MASK);
 
@@ -470,7 +468,8 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	    "address; certificate iPAddress check on" : "SNI and certificate "
 	    "name check on");
 	r = run(BR_SSL_SENDAPP, deadline, f);
-	if (r == 1)
+	record(t);
+	if (r < 0)
 		return io_fail(f, "the server closed the connection mid-handshake", 0);
 	if (r != 0)
 		return r;
@@ -479,6 +478,10 @@ tls_start(int fd, const char *host, long long deadline, struct fail *f)
 	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
 		if (suites[i] == sp.cipher_suite)
 			suite = suite_names[i];
+	if (t != NULL) {
+		t->stage = TR_TLS;
+		t->suite = suite;
+	}
 	note("TLS 1.2 established: %s", suite);
 	return 0;
 }
@@ -494,7 +497,7 @@ tls_send(const void *p, size_t n, long long deadline, struct fail *f)
 		size_t len;
 
 		if ((r = run(BR_SSL_SENDAPP, deadline, f)) != 0)
-			return r == 1 ? io_fail(f, "the server closed the "
+			return r < 0 ? io_fail(f, "the server closed the "
 			    "connection while we were sending", 0) : r;
 		buf = br_ssl_engine_sendapp_buf(&sc.eng, &len);
 		if (len > n)
@@ -507,25 +510,27 @@ tls_send(const void *p, size_t n, long long deadline, struct fail *f)
 	br_ssl_engine_flush(&sc.eng, 0);
 	/* push the records out: run until the engine wants nothing but input */
 	r = run(BR_SSL_RECVAPP | BR_SSL_RECVREC, deadline, f);
-	return r == 1 ? io_fail(f, "the server closed the connection while "
+	return r < 0 ? io_fail(f, "the server closed the connection while "
 	    "we were sending", 0) : r;
 }
 
-long
-tls_recv(void *p, size_t cap, long long deadline, struct fail *f)
+int
+tls_recv(void *p, size_t cap, size_t *n, long long deadline, struct fail *f)
 {
 	unsigned char *buf;
 	size_t len;
 	int r;
 
+	*n = 0;
 	if ((r = run(BR_SSL_RECVAPP, deadline, f)) != 0)
-		return r == 1 ? 0 : -1;
+		return r == CLOSED_NOTIFY ? TLS_END : r == CLOSED_BARE ? TLS_CUT : r;
 	buf = br_ssl_engine_recvapp_buf(&sc.eng, &len);
 	if (len > cap)
 		len = cap;
 	memcpy(p, buf, len);
 	br_ssl_engine_recvapp_ack(&sc.eng, len);
-	return (long)len;
+	*n = len;
+	return 0;
 }
 
 void

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "msg.h"
+#include "net.h"
 
 /*
  * tls_cafile(): use the certificates of PEM text pem[0..len) (from
@@ -32,34 +33,27 @@ size_t tls_roots(void);
 /*
  * tls_start(): run the handshake on connected socket fd with host as the
  * server name. Returns 0 when application data can flow, else the class.
+ * t (may be NULL) gets the server's chain (even a rejected one), the
+ * cipher suite and TR_TLS. Server RSA keys (leaf and intermediates) must
+ * have 2048 bits or more (XC_CERT).
  */
-int tls_start(int fd, const char *host, long long deadline, struct fail *f);
+int tls_start(int fd, const char *host, long long deadline, struct trace *t,
+    struct fail *f);
 
 /* tls_send(): send all of p[0..n) and flush it. 0 or the class. */
 int tls_send(const void *p, size_t n, long long deadline, struct fail *f);
 
 /*
- * tls_recv(): up to cap bytes of application data into p. Returns the count
- * (> 0), 0 at the end of the stream (close_notify or a plain close), or -1
- * with f filled.
+ * tls_recv(): up to cap bytes of application data into p. Returns 0 with
+ * *n the count (> 0); TLS_END when the server ended the stream with
+ * close_notify; TLS_CUT when the stream ended without it (a truncation an
+ * attacker can make); else the class with f filled.
  */
-long tls_recv(void *p, size_t cap, long long deadline, struct fail *f);
+enum { TLS_END = -1, TLS_CUT = -2 };
+int tls_recv(void *p, size_t cap, size_t *n, long long deadline, struct fail *f);
 
 /* tls_end(): close fd, wipe the engine's buffers and keys. */
 void tls_end(void);
-
-/* Whether the last tls_start() completed its handshake. */
-int tls_established(void);
-
-/* After tls_start(): the negotiated cipher suite's name. */
-const char *tls_suite(void);
-
-/*
- * tls_chain(): after a handshake (even a failed one), the subject of the
- * server's certificate number i (0: the leaf) into dst. Returns 0, or -1
- * when the server sent fewer certificates.
- */
-int tls_chain(int i, char *dst, size_t cap);
 
 /* A BearSSL error code's name without "BR_ERR_" ("X509_EXPIRED") and meaning. */
 const char *tls_errname(int err, const char **meaning);

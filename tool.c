@@ -3,9 +3,10 @@
  * IBM Cloud IAM access token (trusted profile, cr-token grant).
  *
  * tool.c is the command line: the modes, options and their environment
- * fallbacks, the exit codes, the one-shot run and exec. watch.c and
- * check.c hold the other two modes. See crtoken.1 and README.md.
+ * fallbacks, the exit codes, signals, and the one-shot run. watch.c,
+ * exec.c and check.c hold the other modes. See crtoken.1 and README.md.
  */
+#include <sys/prctl.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "exec.h"
 #include "file.h"
 #include "http.h"
 #include "iam.h"
@@ -25,6 +27,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proxy.h"
+#include "retry.h"
 #include "tls.h"
 #include "watch.h"
 
@@ -74,13 +77,16 @@ static const char usage_text[] =
 "  --cacert FILE          trust the PEM certificates in FILE instead of the\n"
 "                         embedded roots [SSL_CERT_FILE]\n"
 "  --timeout SECONDS      deadline for the whole run, retries and name\n"
-"                         resolution included (default 30)\n"
+"                         resolution included (default 30); watch: for\n"
+"                         each exchange\n"
 "  --connect-timeout SECONDS\n"
 "                         for each connection attempt (default 10)\n"
 "  --retries N            retry transient failures (codes 4, 5, 7 on I/O\n"
-"                         errors, 9, 11, 12) N times (default 4), with\n"
-"                         jittered exponential backoff and Retry-After;\n"
-"                         watch retries until stopped, check never\n"
+"                         errors, 9, 11, 12) N times (default 4); the n-th\n"
+"                         retry waits a random time in [E/2, E], E = 0.5 s\n"
+"                         x 2^(n-1) up to 30 s (60 s in watch), longer if\n"
+"                         Retry-After asks (at most 60 s); watch retries\n"
+"                         until stopped, check never\n"
 "  --proxy URL            http://[USER:PASSWORD@]HOST[:PORT] proxy for CONNECT\n"
 "                         [HTTPS_PROXY, https_proxy, ALL_PROXY, all_proxy];\n"
 "                         \"\" for none\n"
@@ -94,8 +100,9 @@ static const char usage_text[] =
 "  -o, --output FILE      write atomically to FILE instead of stdout\n"
 "  --mode OCTAL           mode of FILE (default 0600)\n"
 "  -f, --format FMT       token (default), json, header or env\n"
-"  --ready-file PATH      watch: touched once FILE holds a valid token,\n"
-"                         removed when it expires unrefreshed\n"
+"  --ready-file PATH      watch: exists exactly while FILE holds an\n"
+"                         unexpired token (removed at start, at expiry\n"
+"                         and when watch stops)\n"
 "  --env NAME             exec: the variable for the token (default\n"
 "                         IAM_ACCESS_TOKEN; IAM_TOKEN_EXPIRATION is set too)\n"
 "  --json                 check: the report as JSON\n"
@@ -124,7 +131,9 @@ static const char usage_text[] =
 "      the size caps\n"
 "  14  could not write the output (file, directory, stdout)\n"
 "exec: 126 when CMD cannot be executed, 127 when it is not found.\n"
-"watch: 0 when stopped by SIGTERM or SIGINT.\n";
+"watch: 0 when stopped by SIGTERM or SIGINT. The other modes: 128+N when\n"
+"stopped by signal N before they finish (143 SIGTERM, 130 SIGINT, 129\n"
+"SIGHUP), even as PID 1.\n";
 
 static struct {
 	const char *profile_id, *profile_name, *profile_crn, *profile;
@@ -143,6 +152,8 @@ static struct fail fl;
 static struct iam_token tok;
 static char out[IAM_TOKEN_MAX + 512];
 static long timeout_s = 30;
+static volatile sig_atomic_t writing;	/* the result is being written */
+static volatile sig_atomic_t stopped;	/* the exit code a signal asked for meanwhile */
 
 static void
 wipe(void)
@@ -181,29 +192,48 @@ usage_error(const char *f, ...)
 	finish(XC_USAGE);
 }
 
+/*
+ * SIGTERM, SIGINT, SIGHUP (128 + N) and the whole-run timer (SIGALRM: 9)
+ * end the one-shot run, exec before CMD starts, and check, at once, even
+ * as PID 1 (whose default is to ignore them). While the result is being
+ * written they only interrupt a write that blocks: a result fully written
+ * is a success, one cut short is the signal's code.
+ */
 static void
-on_alarm(int sig)
+on_stop(int sig)
 {
-	static const char m1[] = "crtoken: deadline passed: no result within --timeout ";
+	static const char mt[] = "crtoken: deadline passed: no result within --timeout ";
+	static const char ms[] = "crtoken: stopped by signal ";
+	int code = sig == SIGALRM ? XC_TIMEOUT : 128 + sig;
 	char num[24];
 	size_t n = sizeof num;
-	long v = timeout_s;
+	long v = sig == SIGALRM ? timeout_s : sig;
 
-	(void)sig;
+	if (writing) {
+		if (!stopped)
+			stopped = code;
+		file_stop = 1;
+		return;
+	}
 	file_abort();
 	if (!opt.quiet) {
 		num[--n] = '\n';
-		num[--n] = 's';
+		if (sig == SIGALRM)
+			num[--n] = 's';
 		do {
 			num[--n] = (char)('0' + v % 10);
 			v /= 10;
 		} while (v > 0 && n > 0);
-		(void)write_all(2, m1, sizeof m1 - 1);
+		if (sig == SIGALRM)
+			(void)write_all(2, mt, sizeof mt - 1);
+		else
+			(void)write_all(2, ms, sizeof ms - 1);
 		(void)write_all(2, num + n, sizeof num - n);
 	}
 	iam_wipe();
 	explicit_bzero(&tok, sizeof tok);
-	_exit(XC_TIMEOUT);
+	explicit_bzero(out, sizeof out);
+	_exit(code);
 }
 
 /* "30", "2.5", "0.25": milliseconds (at most three decimals), or -1. */
@@ -459,7 +489,7 @@ endpoint(void)
 	}
 	if (u == NULL)
 		u = env("IAM_URL") ? env("IAM_URL") : DEFAULT_URL;
-	if (url_parse(&cfg.url, u, &fl) != 0)
+	if (iam_endpoint(&cfg.url, u, &fl) != 0)
 		usage_error("%s", fl.text);
 }
 
@@ -476,12 +506,13 @@ proxy(void)
 		no = env("no_proxy");
 	if (p == NULL || *p == '\0')
 		return NULL;
-	if (proxy_parse(&cfg.proxy, p, &fl) != 0)
-		usage_error("%s", fl.text);
+	/* a host that goes direct never fails on the proxy's syntax */
 	if (no != NULL && noproxy_match(no, cfg.url.host)) {
 		note("%s is in NO_PROXY: connecting directly", cfg.url.host);
 		return NULL;
 	}
+	if (proxy_parse(&cfg.proxy, p, &fl) != 0)
+		usage_error("%s", fl.text);
 	return &cfg.proxy;
 }
 
@@ -566,6 +597,10 @@ configure(struct iam_req *rq)
 	}
 	if (opt.output && *opt.output == '\0')
 		usage_error("--output: empty file name");
+	if (opt.output && (strcmp(opt.output, "/dev/stderr") == 0 ||
+	    strcmp(opt.output, "/dev/fd/2") == 0 ||
+	    strcmp(opt.output, "/proc/self/fd/2") == 0))
+		usage_error("--output %s: a token never goes to stderr", opt.output);
 	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
 		usage_error("watch: -o FILE is required (a file to keep fresh)");
 	if ((opt.verb == EXEC || opt.verb == CHECK) && (opt.output || opt.format ||
@@ -579,39 +614,42 @@ configure(struct iam_req *rq)
 		usage_error("--json goes with check");
 	if (opt.env_name && opt.verb != EXEC)
 		usage_error("--env goes with exec");
-	if ((v = opt.env_name) && (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v) || *v == '\0' ||
-	    (*v >= '0' && *v <= '9') || strcmp(v, "IAM_TOKEN_EXPIRATION") == 0))
+	if ((v = opt.env_name) && strlen(v) > EXEC_NAME_MAX)
+		usage_error("--env: a variable name longer than %d bytes",
+		    EXEC_NAME_MAX);
+	if ((v = opt.env_name) && !exec_name_ok(v))
 		usage_error("--env %s: not a variable name ([A-Za-z_][A-Za-z0-9_]*, "
 		    "not IAM_TOKEN_EXPIRATION)", v);
 }
 
-/* The exchange, retried while transient and while time is left. */
+/* The exchange, retried by the policy of retry.h while transient and while time is left. */
 static int
 exchange(struct iam_req *rq, long long deadline)
 {
-	int attempt, r;
+	int n, r;
 
-	for (attempt = 1; ; attempt++) {
-		long long wait;
+	for (n = 0; ; n++) {
+		long long wait, until;
 		struct timespec ts;
 
 		if ((r = iam_exchange(rq, &tok, deadline, &fl)) == 0)
 			return 0;
-		if (attempt > cfg.retries || !iam_transient(&fl))
+		if (n >= cfg.retries || !retry_transient(r, fl.io))
 			return r;
-		wait = iam_backoff_ms(attempt - 1, tok.retry_after, BACKOFF_CAP_MS);
-		note("attempt %d of %d failed: %s", attempt, cfg.retries + 1, fl.text);
+		wait = retry_wait_ms(n + 1, tok.retry_after, RETRY_CAP_ONESHOT_MS);
+		note("attempt %d of %d failed: %s", n + 1, cfg.retries + 1, fl.text);
 		if (clock_ms() + wait >= deadline) {
 			note("no time left for another attempt before the deadline");
 			return r;
 		}
-		note("waiting %lld ms%s", wait, tok.retry_after >= 0 ?
-		    " (Retry-After)" : " (backoff with jitter)");
-		ts.tv_sec = (time_t)(wait / 1000);
-		ts.tv_nsec = (long)(wait % 1000 * 1000000);
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+		note("waiting %lld ms%s", wait, tok.retry_after > 0 ?
+		    " (backoff with jitter, at least Retry-After)" :
+		    " (backoff with jitter)");
+		for (until = clock_ms() + wait; (wait = until - clock_ms()) > 0; ) {
+			ts.tv_sec = (time_t)(wait / 1000);
+			ts.tv_nsec = (long)(wait % 1000 * 1000000);
+			(void)nanosleep(&ts, NULL);
+		}
 	}
 }
 
@@ -645,76 +683,12 @@ std_fds(void)
 		close(fd);
 }
 
-/*
- * exec: CMD with the token in its environment, never in argv. A PATH
- * search like execvp's: 127 when CMD is nowhere, 126 when it is there but
- * cannot be run.
- */
-static _Noreturn void
-run_exec(void)
-{
-	extern char **environ;
-	static char tokvar[IAM_TOKEN_MAX + 256], expvar[64], path[4096];
-	const char *name = opt.env_name ? opt.env_name : "IAM_ACCESS_TOKEN";
-	const char *dirs, *d, *e;
-	char **envp, **v;
-	size_t n = 0, nlen = strlen(name);
-	int denied = 0, err = ENOENT;
-
-	fmt(tokvar, sizeof tokvar, "%s=%s", name, tok.access);
-	fmt(expvar, sizeof expvar, "IAM_TOKEN_EXPIRATION=%lld", tok.expiration);
-	explicit_bzero(&tok, sizeof tok);
-	iam_wipe();
-	for (v = environ; *v; v++)
-		n++;
-	if ((envp = malloc((n + 3) * sizeof *envp)) == NULL)
-		finish(fail(&fl, XC_INTERNAL, "exec: out of memory"));
-	for (n = 0, v = environ; *v; v++)
-		if (!(strncmp(*v, name, nlen) == 0 && (*v)[nlen] == '=') &&
-		    strncmp(*v, "IAM_TOKEN_EXPIRATION=", 21) != 0)
-			envp[n++] = *v;
-	envp[n++] = tokvar;
-	envp[n++] = expvar;
-	envp[n] = NULL;
-	disarm();
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
-	note("exec %s with %s and IAM_TOKEN_EXPIRATION set", opt.cmd[0], name);
-	for (n = 0; n <= 2; n++)	/* CMD gets the descriptors we got */
-		if (stdfill & 1u << n)
-			close((int)n);
-	if (strchr(opt.cmd[0], '/') != NULL) {
-		execve(opt.cmd[0], opt.cmd, envp);
-		err = errno;
-		denied = err != ENOENT && err != ENOTDIR;
-	} else {
-		dirs = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
-		for (d = dirs; ; d = e + 1) {
-			e = strchr(d, ':') ? strchr(d, ':') : d + strlen(d);
-			if (fmt(path, sizeof path, "%.*s%s%s", (int)(e - d), d,
-			    e > d ? "/" : "", opt.cmd[0]) < sizeof path) {
-				execve(path, opt.cmd, envp);
-				if (errno != ENOENT && errno != ENOTDIR) {
-					denied = 1;
-					err = errno;
-				}
-			}
-			if (*e == '\0')
-				break;
-		}
-	}
-	explicit_bzero(tokvar, sizeof tokvar);
-	free(envp);
-	fail(&fl, XC_OK, "exec %s: %s", opt.cmd[0], denied ? strerror(err) :
-	    strchr(opt.cmd[0], '/') ? "no such file" : "command not found in PATH");
-	finish(denied ? 126 : 127);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct iam_req rq = { 0 };
 	struct itimerval it = { 0 };
+	struct sigaction sa;
 	long long deadline;
 	size_t n;
 	int r;
@@ -722,12 +696,22 @@ main(int argc, char **argv)
 	deadline = clock_ms();
 	std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	/* no core dump, no ptrace by the same user: tokens will be in memory */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	parse_args(argc, argv);
+	if (opt.verb != WATCH) {	/* watch has its own */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_stop;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGALRM, &sa, NULL);
+	}
 	configure(&rq);
 
 	if (opt.cacert) {
 		static char pem[4 << 20];
-		long len = file_read(opt.cacert, pem, sizeof pem);
+		long len = file_read(opt.cacert, pem, sizeof pem, 0);
 
 		if (len == -1)
 			usage_error("--cacert %s: %s", opt.cacert, strerror(errno));
@@ -750,32 +734,42 @@ main(int argc, char **argv)
 		finish(r);
 	}
 
-	/* one-shot and exec: the deadline covers everything from here, name resolution included */
+	/* one-shot and exec: the deadline covers everything from here, name
+	   resolution included; the timer is the last resort behind it */
 	deadline += cfg.timeout_ms;
-	signal(SIGALRM, on_alarm);
 	it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
 	it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	if (iam_crtoken(opt.token_file, &rq, NULL, &fl) != 0)
-		finish(fl.code);
+	if ((r = iam_crtoken(opt.token_file, &rq, NULL, &fl)) != 0)
+		finish(r);
 	if ((r = exchange(&rq, deadline)) != 0)
 		finish(r);
 	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
 	    (unsigned long)tok.len, tok.expires_in);
-	if (opt.verb == EXEC)
-		run_exec();
+	if (opt.verb == EXEC) {
+		disarm();
+		r = exec_run(opt.cmd, opt.env_name ? opt.env_name : "IAM_ACCESS_TOKEN",
+		    &tok, stdfill, &fl);
+		finish(r);
+	}
 
 	n = iam_format(cfg.format, &tok, out, sizeof out);
 	if (n >= sizeof out)
 		finish(fail(&fl, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out));
-	if (opt.output && strcmp(opt.output, "-") != 0) {
-		if ((r = file_write(opt.output, (unsigned)cfg.mode, out, n, &fl)) != 0)
-			finish(r);
+	writing = 1;
+	if (opt.output && strcmp(opt.output, "-") != 0)
+		r = file_write(opt.output, (unsigned)cfg.mode, out, n, deadline, &fl);
+	else
+		r = file_stdout(out, n, &fl);
+	if (r != 0 && stopped)
+		finish(fail(&fl, stopped, "%s: %s", stopped == XC_TIMEOUT ?
+		    "deadline passed (--timeout)" : "stopped by a signal", fl.text));
+	if (r != 0)
+		finish(r);
+	if (opt.output && strcmp(opt.output, "-") != 0)
 		note("wrote %s (mode %lo)", opt.output, cfg.mode);
-	} else if (file_stdout(out, n, &fl) != 0)
-		finish(XC_OUTPUT);
 	disarm();
 	finish(0);
 }

@@ -1,6 +1,7 @@
 /* see watch.h */
+#include <sys/prctl.h>
 #include <sys/select.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,16 +12,36 @@
 
 #include "file.h"
 #include "net.h"
+#include "retry.h"
 #include "watch.h"
 
-#define RETRY_CAP_MS 60000	/* between failed refreshes */
-#define MIN_REFRESH_MS 1000	/* never refresh more often than this */
+#define MIN_REFRESH_MS 1000	/* between two exchanges, whatever asks */
 #define UNKNOWN_LIFETIME_MS 60000	/* when IAM says nothing of the expiry */
 
 static volatile sig_atomic_t hup;
 static int quiet;
 static struct iam_token tok;
 static char out[IAM_TOKEN_MAX + 512];
+
+/*
+ * READY: ready_on says it exists (made by us); ready_until is when FILE's
+ * token expires (monotonic ms). A timer on the monotonic clock removes
+ * READY then, whatever the loop is doing (an exchange can take --timeout).
+ */
+static const char *ready_path;
+static volatile sig_atomic_t ready_on;
+static volatile long long ready_until;
+static int expiry;		/* the kernel's timer id */
+static int have_timer;
+
+/*
+ * A POSIX timer by its system calls: musl's timer_create() would link its
+ * thread code (for SIGEV_THREAD). The kernel's sigevent, for SIGEV_SIGNAL.
+ */
+struct ksigevent {
+	union sigval value;
+	int signo, notify, tid;
+};
 
 static void
 on_hup(int sig)
@@ -30,12 +51,27 @@ on_hup(int sig)
 }
 
 static void
+on_expiry(int sig)
+{
+	int err = errno;
+
+	(void)sig;
+	if (ready_on && clock_ms() >= ready_until) {
+		ready_on = 0;
+		(void)unlink(ready_path);
+	}
+	errno = err;
+}
+
+static void
 on_term(int sig)
 {
 	static const char m[] = "crtoken: watch: stopping\n";
 
 	(void)sig;
 	file_abort();
+	if (ready_path != NULL)
+		(void)unlink(ready_path);
 	if (!quiet)
 		(void)write_all(2, m, sizeof m - 1);
 	_exit(0);
@@ -58,16 +94,31 @@ say(const char *f, ...)
 	msg_line(text);
 }
 
-/* Sleep ms milliseconds, or less when SIGHUP comes (blocked outside this wait). */
+/*
+ * Sleep until until (monotonic ms), SIGHUP (blocked outside this wait)
+ * bringing it forward, but never before floor.
+ */
 static void
-nap(long long ms, const sigset_t *open)
+nap(long long until, long long floor, const sigset_t *open)
 {
-	long long until = clock_ms() + ms;
-
-	while (!hup) {
+	for (;;) {
 		struct timespec ts;
-		long long left = until - clock_ms();
+		long long now = clock_ms(), left = until - now;
 
+		if (hup) {
+			hup = 0;
+			if (until > floor) {
+				until = floor > now ? floor : now;
+				if (until > now)
+					say("watch: SIGHUP: refreshing in %lld ms (no sooner "
+					    "than 1 s after the last exchange)", until - now);
+				else
+					say("watch: SIGHUP: refreshing now");
+			} else
+				say("watch: SIGHUP: a retry is already due in %lld ms "
+				    "(the retry policy's wait stands)", left > 0 ? left : 0);
+			continue;
+		}
 		if (left <= 0)
 			return;
 		ts.tv_sec = (time_t)(left / 1000);
@@ -76,26 +127,52 @@ nap(long long ms, const sigset_t *open)
 	}
 }
 
-/* Create path if missing and set its times to now. */
+/* Create READY, never through a symlink. 0 or XC_OUTPUT. */
 static int
-touch(const char *path, struct fail *f)
+ready_create(struct fail *f)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	int fd, i;
 
-	if (fd < 0 || futimens(fd, NULL) < 0) {
-		int err = errno;
-
-		if (fd >= 0)
+	for (i = 0; i < 2; i++) {
+		fd = open(ready_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd >= 0) {
 			close(fd);
-		return fail(f, XC_OUTPUT, "ready file %s: %s", path, strerror(err));
+			return 0;
+		}
+		if (errno != EEXIST || unlink(ready_path) < 0)
+			break;
 	}
-	close(fd);
-	return 0;
+	return fail(f, XC_OUTPUT, "ready file %s: %s", ready_path, strerror(errno));
 }
 
-/* One refresh: read the CR token, exchange, write FILE. 0 or the class. */
+/* FILE holds a token valid until until (monotonic ms): READY exists until then. */
 static int
-refresh(const struct watch *w, struct iam_req *rq, size_t mark, struct fail *f)
+ready_set(long long until, struct fail *f)
+{
+	struct itimerspec it = { { 0, 0 }, { (time_t)(until / 1000),
+	    (long)(until % 1000 * 1000000) } };
+	sigset_t alrm, old;
+	int r = 0;
+
+	if (ready_path == NULL)
+		return 0;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, &old);
+	ready_until = until;
+	if (!ready_on && (r = ready_create(f)) == 0)
+		ready_on = 1;
+	if (have_timer)
+		(void)syscall(SYS_timer_settime, expiry, TIMER_ABSTIME, &it, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* One refresh: read the CR token, exchange, write FILE. 0 or the class; *got: when the token came. */
+static int
+refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *got,
+    struct fail *f)
 {
 	size_t n;
 	int r;
@@ -103,16 +180,14 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, struct fail *f)
 	msg_release(mark);	/* last round's tokens; the proxy's credentials stay */
 	if ((r = iam_crtoken(w->token_file, rq, NULL, f)) != 0)
 		return r;
-	r = iam_exchange(rq, &tok, clock_ms() + w->timeout_ms, f);
-	if (r == 0) {
-		n = iam_format(w->format, &tok, out, sizeof out);
-		if (n >= sizeof out)
-			r = fail(f, XC_INTERNAL, "output: over %lu bytes",
-			    (unsigned long)sizeof out);
-		else
-			r = file_write(w->path, w->mode, out, n, f);
-	}
-	return r;
+	if ((r = iam_exchange(rq, &tok, clock_ms() + w->timeout_ms, f)) != 0)
+		return r;
+	*got = clock_ms();
+	n = iam_format(w->format, &tok, out, sizeof out);
+	if (n >= sizeof out)
+		return fail(f, XC_INTERNAL, "output: over %lu bytes",
+		    (unsigned long)sizeof out);
+	return file_write(w->path, w->mode, out, n, clock_ms() + w->timeout_ms, f);
 }
 
 /* After the round's line is out (redaction needs them): wipe the tokens. */
@@ -127,72 +202,82 @@ forget(void)
 int
 watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 {
+	struct ksigevent sev;
 	struct sigaction sa;
 	sigset_t hupset, open;
-	long long valid_until = 0;	/* epoch seconds of the token in FILE, 0: none */
 	size_t mark = msg_mark();
-	int attempt = 0, first = 1, ready = 0, r;
+	long long valid_until = 0;	/* FILE's token, monotonic ms; 0: none */
+	int attempt = 0, first = 1, r;
 
 	quiet = w->quiet;
+	ready_path = w->ready;
+	/* no core dump or ptrace by the same user while tokens are in memory */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_expiry;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&sev, 0, sizeof sev);
+	sev.notify = SIGEV_SIGNAL;
+	sev.signo = SIGALRM;
+	have_timer = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &expiry) == 0;
 	sigemptyset(&hupset);
 	sigaddset(&hupset, SIGHUP);
 	sigprocmask(SIG_BLOCK, &hupset, &open);
 	sigdelset(&open, SIGHUP);
+	/* READY left by an earlier run says nothing about this one */
+	if (ready_path != NULL && unlink(ready_path) < 0 && errno != ENOENT)
+		return fail(f, XC_OUTPUT, "ready file %s: removing what an earlier "
+		    "run left: %s", ready_path, strerror(errno));
+	if (!have_timer && ready_path != NULL)
+		return fail(f, XC_INTERNAL, "ready file %s: no timer to remove it "
+		    "when the token expires: %s", ready_path, strerror(errno));
 
 	for (;;) {
-		long long wait, now;
+		long long start = clock_ms(), got = 0, next, floor, wait, life;
 
 		hup = 0;
-		r = refresh(w, rq, mark, f);
-		now = (long long)time(NULL);
+		r = refresh(w, rq, mark, &got, f);
 		if (r == 0) {
-			long long life = tok.expires_in * 1000;
-
+			life = tok.life_ms >= 0 ? tok.life_ms : UNKNOWN_LIFETIME_MS;
 			attempt = 0;
 			first = 0;
-			valid_until = tok.expiration;
-			wait = life > 0 ? life * 8 / 10 : UNKNOWN_LIFETIME_MS;
-			if (wait < MIN_REFRESH_MS)
-				wait = MIN_REFRESH_MS;
+			valid_until = got + life;
+			if ((r = ready_set(valid_until, f)) != 0)
+				return r;
+			wait = life * 8 / 10;
+			next = got + wait;
+			floor = start + MIN_REFRESH_MS;
+			if (next < floor)
+				next = floor;
 			say("watch: wrote %s: token expires in %lld s; next refresh in "
-			    "%lld.%lld s", w->path, tok.expires_in, wait / 1000,
-			    wait % 1000 / 100);
-			if (w->ready && !ready) {
-				if ((r = touch(w->ready, f)) != 0)
-					return r;
-				ready = 1;
-			}
+			    "%lld.%lld s", w->path, life / 1000, (next - clock_ms()) / 1000,
+			    (next - clock_ms()) % 1000 / 100);
 		} else {
+			long long now = clock_ms();
+
 			/* what retrying cannot fix; an unwritable FILE too, or
 			   every retry would cost IAM an exchange for nothing */
 			if (first && (r == XC_USAGE || r == XC_TOKENFILE ||
 			    r == XC_CERT || r == XC_IAM || r == XC_OUTPUT))
 				return r;
-			wait = iam_backoff_ms(attempt++, tok.retry_after, RETRY_CAP_MS);
+			wait = retry_wait_ms(++attempt, tok.retry_after, RETRY_CAP_WATCH_MS);
+			next = floor = now + wait;
 			if (valid_until > now)
 				say("watch: refresh failed (attempt %d): %s; %s keeps a "
 				    "token valid for %lld s; retrying in %lld ms", attempt,
-				    f->text, w->path, valid_until - now, wait);
+				    f->text, w->path, (valid_until - now) / 1000, wait);
 			else
 				say("watch: refresh failed (attempt %d): %s; %s holds no "
 				    "valid token; retrying in %lld ms", attempt, f->text,
 				    w->path, wait);
-			if (ready && valid_until <= now) {
-				if (unlink(w->ready) < 0 && errno != ENOENT)
-					say("watch: removing ready file %s: %s", w->ready,
-					    strerror(errno));
-				ready = 0;
-			}
 		}
 		forget();
-		nap(wait, &open);
-		if (hup)
-			say("watch: SIGHUP: refreshing now");
+		nap(next, floor, &open);
 	}
 }

@@ -14,9 +14,11 @@ import os
 import shutil
 import socket
 import stat
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in test/
@@ -178,7 +180,9 @@ def success_ecdsa_p384_chain():
 
 @test
 def success_chunked():
-    expect(E.run([], script=["resp=chunked"]), 0)
+    r = E.run([], script=["resp=chunked"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the issued token, from chunks", r)
 
 
 @test
@@ -190,12 +194,16 @@ def success_bytewise():
 
 @test
 def success_close_delimited():
-    expect(E.run([], script=["resp=close"]), 0)
+    r = E.run([], script=["resp=close"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the issued token, delimited by the close", r)
 
 
 @test
 def request_is_what_iam_expects():
-    expect(E.run(["--scope", "ibm openid"]), 0)
+    r = E.run(["--scope", "ibm openid"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
     req = E.requests()[-1]
     h = req["headers"]
     check(req["method"] == "POST" and req["path"] == "/identity/token", "POST /identity/token")
@@ -333,7 +341,9 @@ def token_file_trimmed():
     path = E.write("cr-spaces", "\n\t  " + E.cr + "  \r\n\n")
     E.write("state/expect_cr", E.cr)
     try:
-        expect(E.run(["--token-file", path]), 0)
+        r = E.run(["--token-file", path])
+        expect(r, 0)
+        check(r.out == E.issued()[-1] + "\n", "the issued token", r)
         check(last_form()["cr_token"] == E.cr, "whitespace trimmed")
     finally:
         os.unlink(os.path.join(E.state, "expect_cr"))
@@ -344,7 +354,9 @@ def token_file_at_the_64k_cap():
     pad = 65536 - len(E.cr)
     path = E.write("cr-64k", " " * (pad // 2) + E.cr + " " * (pad - pad // 2))
     check(os.path.getsize(path) == 65536, "file is exactly 64 KiB")
-    expect(E.run(["--token-file", path]), 0)
+    r = E.run(["--token-file", path])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
     path = E.write("cr-64k1", " " * (pad // 2) + E.cr + " " * (pad - pad // 2 + 1))
     expect(E.run(["--token-file", path]), 3, "larger than 65536")
 
@@ -397,6 +409,7 @@ def output_replaces_a_symlink_without_following_it():
     link = os.path.join(d, "token")
     os.symlink(victim, link)
     expect(E.run(["-o", link]), 0)
+    check(read(link) == E.issued()[-1] + "\n", "FILE holds the issued token")
     check(open(victim).read() == "precious\n", "the symlink's target is untouched")
     check(not os.path.islink(link), "the link itself was replaced by the file")
 
@@ -1370,6 +1383,462 @@ def deadline_during_name_resolution():
     expect(r, 9, "deadline")
     check(0.8 <= r.secs <= 5, "the deadline covers name resolution (%.2fs)" % r.secs, r)
     check(os.listdir(d) == [], "nothing written", r)
+
+
+# ---------------------------------------------------------------- fail closed (issue 10)
+#
+# Each test here provokes what a review found in a real run: a success that
+# did not come from IAM's token, a good FILE replaced by a worse one, a READY
+# that lied, a retry loop that hammered IAM, a signal ignored as PID 1.
+
+class LateHosts:
+    """/etc/hosts of a chroot as a FIFO that answers `delay` s after the first
+    open of each lookup (musl opens it several times for one; the others,
+    within 0.5 s of an answer, get theirs at once), for `secs` s in all: name
+    resolution that answers late, as a slow CoreDNS does. Bounded: the thread
+    ends after `secs`."""
+
+    def __init__(self, root, delay, secs, line="127.0.0.1 localhost\n"):
+        self.path = os.path.join(root, "etc/hosts")
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        os.mkfifo(self.path)
+        self.delay, self.end, self.line = delay, time.monotonic() + secs, line
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        last = 0
+        while time.monotonic() < self.end:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:		# ENXIO: no reader yet
+                time.sleep(0.005)
+                continue
+            if time.monotonic() - last > 0.5:
+                time.sleep(self.delay)
+            try:
+                os.write(fd, self.line.encode())
+                last = time.monotonic()
+            except OSError:		# the reader was killed meanwhile
+                pass
+            os.close(fd)
+
+    def join(self):
+        self.thread.join(timeout=max(0.0, self.end - time.monotonic()) + 2)
+
+
+def need_chroot():
+    if not ROOT or not CHROOT or not STATIC:
+        return "skip: needs root, chroot and a static binary"
+    return None
+
+
+@test
+def late_name_resolution_is_a_timeout_not_a_success():
+    """The resolver answers 0.05 s after --timeout: before, the one-shot command
+    printed an empty line and exited 0 (net_connect returned without a class)."""
+    if need_chroot():
+        return need_chroot()
+    root = make_root({"/ca.pem": open(E.ca).read(), "/cr": E.cr})
+    hosts = LateHosts(root, 1.05, 4)
+    n = len(E.requests())
+    r = chroot_run(root, ["--timeout", "1", "--token-file", "/cr"])
+    hosts.join()
+    expect(r, 9, "deadline")
+    check(r.out == "", "nothing on stdout", r)
+    check(r.secs < 3, "ended by --timeout + 1 s (%.2fs)" % r.secs, r)
+    check(len(E.requests()) == n, "no request was sent", r)
+    # an answer just before the deadline still works
+    hosts = LateHosts(root, 0.3, 4)
+    r = chroot_run(root, ["--timeout", "5", "--token-file", "/cr"])
+    hosts.join()
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
+
+
+@test
+def late_name_resolution_in_watch_keeps_file_and_ready_away():
+    """Before: watch replaced a valid token with "\\n", touched READY and said
+    'wrote FILE: token expires in 0 s'."""
+    if need_chroot():
+        return need_chroot()
+    root = make_root({"/ca.pem": open(E.ca).read(), "/cr": E.cr})
+    os.mkdir(os.path.join(root, "out"))
+    good = "a-valid-token-from-before\n"
+    with open(os.path.join(root, "out/token"), "w") as f:
+        f.write(good)
+    hosts = LateHosts(root, 1.15, 5)
+    err = open(os.path.join(E.dir, "late-watch.log"), "w+")
+    p = subprocess.Popen([CHROOT, root] + launch("/crtoken") + [
+        "watch", "--timeout", "1", "--url", E.url, "--cacert", "/ca.pem", "--token-file",
+        "/cr", "--profile-id", iam.PROFILE_ID, "-o", "/out/token", "--ready-file",
+        "/out/ready"], env=child_env(), stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        end = time.monotonic() + 3.5
+        while time.monotonic() < end:	# bounded sampling
+            check(read(os.path.join(root, "out/token")) == good, "FILE kept its token")
+            check(not os.path.exists(os.path.join(root, "out/ready")), "no READY")
+            time.sleep(0.05)
+    finally:
+        p.send_signal(15)
+        code = p.wait(timeout=5)
+        hosts.join()
+    err.seek(0)
+    log = err.read()
+    check(code == 0, "watch exits 0 on SIGTERM: %r" % log)
+    check("wrote" not in log and "deadline" in log, "every attempt failed on the deadline: %r" % log)
+    check(sorted(os.listdir(os.path.join(root, "out"))) == ["token"], "nothing else in the directory")
+
+
+@test
+def late_name_resolution_in_check_is_no_pass():
+    """Before: check said 'all steps passed' although nothing ever connected."""
+    if need_chroot():
+        return need_chroot()
+    root = make_root({"/ca.pem": open(E.ca).read(), "/cr": E.cr})
+    hosts = LateHosts(root, 1.15, 4)
+    r = E.run(["check", "--timeout", "1", "--url", E.url, "--cacert", "/ca.pem",
+               "--token-file", "/cr", "--profile-id", iam.PROFILE_ID], base=False,
+              prefix=[CHROOT, root], argv0="/crtoken")
+    hosts.join()
+    check(r.code == 9, "exit 9 (the deadline)", r)
+    check("all steps passed" not in r.out and "a step failed" in r.out, "no false pass", r)
+    check("\u2717 resolve" in r.out and "\u2713 exchange" not in r.out and
+          "\u2713 connect" not in r.out and "\u2713 TLS" not in r.out, "resolve failed, rest not passed", r)
+
+
+def last_conn():
+    """The number of the stand-in's latest connection (0 before any)."""
+    return max([t["conn"] for t in iam.timeline(E.state)] + [0])
+
+
+def request_times(after):
+    """When the connections after number `after` were accepted (epoch seconds),
+    in order; connections still open are not listed yet."""
+    return [t["accept"] for t in iam.timeline(E.state) if t["conn"] > after]
+
+
+@test
+def retry_after_zero_never_makes_a_hot_loop():
+    """429 with Retry-After 0, "soon" or -1: before, one-shot with --retries 100
+    sent 101 requests in under a second. Now the n-th retry waits at least
+    0.25 s x 2^(n-1): 0, .25, .75, 1.75 s... at most 4 requests in 2.5 s."""
+    for ra in ("0", "soon", "-1"):
+        n = last_conn()
+        r = E.run(["--retries", "100", "--timeout", "2.5"],
+                  script=["status=429 retry=%s" % ra])
+        times = request_times(n)
+        check(r.code in (9, 11), "ends on the deadline or the rate limit", r)
+        check(2 <= len(times) <= 4, "Retry-After %s: %d requests in 2.5 s" % (ra, len(times)), r)
+        for i in range(1, len(times)):
+            floor = 0.25 * 2 ** (i - 1)
+            check(times[i] - times[i - 1] >= floor - 0.05,
+                  "retry %d after %.3f s, at least %.2f s" % (i, times[i] - times[i - 1], floor), r)
+
+
+@test
+def retry_after_raises_the_wait():
+    n = last_conn()
+    r = E.run(["-v", "--retries", "1", "--timeout", "8"], script=["status=503 retry=2", "expires=60"])
+    expect(r, 0)
+    times = request_times(n)
+    check(len(times) == 2 and times[1] - times[0] >= 1.95, "waited Retry-After: 2 s", r)
+    check(r.out == E.issued()[-1] + "\n", "then the issued token", r)
+
+
+@test
+def watch_rate_limited_sends_at_most_four_requests_in_three_seconds():
+    n = last_conn()
+    with Watch(script=["status=429 retry=0"]) as w:
+        time.sleep(3)
+        times = request_times(n)
+        code, log = w.stop()
+    check(code == 0, "exit 0 on SIGTERM")
+    check(2 <= len(times) <= 4, "%d requests in 3 s: %r" % (len(times), log))
+    for i in range(1, len(times)):
+        check(times[i] - times[i - 1] >= 0.25 * 2 ** (i - 1) - 0.05, "gap %d: %.3f s" % (
+            i, times[i] - times[i - 1]))
+
+
+@test
+def watch_sighup_never_cuts_a_retry_after():
+    """Before: SIGHUPs 0.1 s apart against 429 Retry-After: 30 made 31 requests in 4 s."""
+    n = last_conn()
+    with Watch(script=["status=429 retry=30"]) as w:
+        check(wait_for(lambda: request_times(n), 5), "first request")
+        for _ in range(25):
+            w.p.send_signal(1)
+            time.sleep(0.1)
+        count = len(request_times(n))
+        code, log = w.stop()
+    check(count == 1, "one request, then the 30 s Retry-After stands: %d: %r" % (count, log))
+    check("policy's wait stands" in log, "SIGHUP said why it did not refresh: %r" % log)
+
+
+@test
+def watch_sighup_storm_after_success_is_one_exchange_a_second():
+    n = last_conn()
+    with Watch(script=["expires=3600"]) as w:
+        check(wait_for(lambda: read(w.file), 5), "first write")
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.5:
+            w.p.send_signal(1)
+            time.sleep(0.05)
+        time.sleep(0.2)
+        count = len(request_times(n))
+        code, log = w.stop()
+    check(2 <= count <= 4, "%d exchanges in 2.5 s of SIGHUPs 0.05 s apart: %r" % (count, log))
+
+
+@test
+def status_outside_100_599_and_2xx_other_than_200_are_invalid():
+    for words, why in (("status=600", "100-599"), ("status=999", "100-599"),
+                       ("okstatus=201", "HTTP 201"), ("okstatus=299", "HTTP 299"),
+                       ("okstatus=204", "HTTP 204")):
+        r = E.run(["--retries", "3"], script=[words])
+        expect(r, 13, why)
+        check(r.out == "", "no token", r)
+
+
+@test
+def token_expired_on_arrival_is_invalid():
+    for words in ("expires=0", "expires=-5", "expiration=rel:-5 noexp", "expires_raw=\"3600\""):
+        r = E.run([], script=[words])
+        expect(r, 13)
+        check(r.out == "", "no token: %s" % words, r)
+    r = E.run([], script=["expires=1"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "a token valid for 1 s still is one", r)
+
+
+@test
+def close_delimited_body_needs_close_notify():
+    r = E.run([], script=["resp=close notify=0"])
+    expect(r, 13, "close_notify")
+    check(r.out == "", "no token from a stream an attacker could have cut", r)
+    r = E.run([], script=["resp=close"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "with close_notify: the issued token", r)
+    r = E.run([], script=["notify=0"])	# Content-Length: the close does not matter
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "Content-Length body without close_notify", r)
+
+
+@test
+def weak_rsa_server_key_is_rejected():
+    r = E.run([], script=["cert=weakrsa"])
+    expect(r, 8, "WEAK_PUBLIC_KEY")
+
+
+@test
+def token_file_that_is_not_a_regular_file_fails_at_once():
+    fifo = os.path.join(E.dir, "cr.fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    for path in (fifo, E.dir, "/dev/zero"):
+        r = E.run(["--token-file", path, "--timeout", "5"])
+        expect(r, 3, "not a regular file")
+        check(r.secs < 2, "at once, not at the deadline (%.2fs)" % r.secs, r)
+
+
+@test
+def noproxy_goes_direct_whatever_the_proxy_says():
+    for env in ({"NO_PROXY": "*", "ALL_PROXY": "socks5://127.0.0.1:1"},
+                {"no_proxy": "localhost", "HTTPS_PROXY": "ftp://x"},
+                {"NO_PROXY": ".localhost,other", "https_proxy": "http://[bad"}):
+        r = E.run([], env=env)
+        expect(r, 0)
+        check(r.out == E.issued()[-1] + "\n", "direct: %r" % env, r)
+    r = E.run([], env={"ALL_PROXY": "socks5://127.0.0.1:1"})
+    expect(r, 2, "socks5")	# not exempted: the proxy's syntax still counts
+
+
+@test
+def exec_env_name_too_long_is_a_usage_error():
+    r = E.run(["exec", "--env", "A" * 5000] + E.base() + ["--", "/bin/true"], base=False)
+    expect(r, 2, "longer than 255")
+    r = E.run(["exec", "--env", "A" * 255] + E.base() + ["--", "/bin/sh", "-c",
+              'test "${#%s}" -gt 100' % ("A" * 255)], base=False)
+    expect(r, 0)
+
+
+@test
+def output_to_special_files_writes_in_place():
+    """Before: -o /dev/stdout (or a FIFO with a reader) was replaced by a
+    regular file holding the token."""
+    r = E.run(["-o", "/dev/stdout"])
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", "-o /dev/stdout is stdout", r)
+    check(os.path.islink("/dev/stdout") or not os.path.isfile("/dev/stdout"),
+          "/dev/stdout is not a regular file now")
+    d = tempfile.mkdtemp(dir=E.dir)
+    fifo = os.path.join(d, "pipe")
+    os.mkfifo(fifo, 0o644)
+    rd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = E.run(["-o", fifo])
+        expect(r, 0)
+        data = os.read(rd, 65536).decode()
+        check(data == E.issued()[-1] + "\n", "the token went through the FIFO", r)
+        st = os.lstat(fifo)
+        check(stat.S_ISFIFO(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644,
+              "the FIFO is still there, its mode untouched", r)
+    finally:
+        os.close(rd)
+    r = E.run(["-o", fifo])
+    expect(r, 14, "no process")
+    check(stat.S_ISFIFO(os.lstat(fifo).st_mode), "a FIFO nobody reads is left alone", r)
+    if ROOT:	# a private /dev/null: a character device 1,3 of our own
+        null = os.path.join(d, "null")
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.chmod(null, 0o666)	# whatever the umask
+        r = E.run(["-o", null])
+        expect(r, 0)
+        st = os.lstat(null)
+        check(stat.S_ISCHR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o666,
+              "the device is still a device, mode 0666", r)
+    check(sorted(os.listdir(d)) in (["pipe"], ["null", "pipe"]), "no temporary file: %r" % os.listdir(d))
+    expect(E.run(["-o", "/dev/stderr"]), 2, "stderr")
+
+
+@test
+def ready_file_removed_at_start_and_on_stop():
+    d = tempfile.mkdtemp(dir=E.dir)
+    leftover = os.path.join(d, "ready")
+    open(leftover, "w").close()
+    with Watch(extra=["--ready-file", leftover], script=["status=503"]) as w:
+        check(wait_for(lambda: not os.path.exists(leftover), 3),
+              "a leftover READY is removed at start: %r" % w.log())
+        time.sleep(0.5)
+        check(not os.path.exists(leftover), "and not made while IAM fails")
+    with Watch(script=["expires=3600"]) as w:
+        check(wait_for(lambda: os.path.exists(w.ready), 5), "READY once FILE holds a token")
+        code, log = w.stop()
+        check(code == 0 and not os.path.exists(w.ready), "READY removed when watch stops: %r" % log)
+        check(read(w.file) == E.issued()[-1] + "\n", "FILE keeps its token")
+
+
+@test
+def ready_file_removed_when_the_token_expires_not_at_the_next_attempt():
+    """Before: READY outlived FILE's token until the next failed attempt (here 30 s later)."""
+    with Watch(script=["expires=3", "status=503 retry=30"]) as w:
+        check(wait_for(lambda: os.path.exists(w.ready), 5), "READY after the first token")
+        exp = json.loads(iam.b64u_decode(read(w.file).split(".")[1]))["exp"]
+        check(wait_for(lambda: not os.path.exists(w.ready), exp - time.time() + 1.5),
+              "READY removed by the token's expiry: %r" % w.log())
+        gone = time.time()
+        check(gone >= exp - 1.2, "READY lived until the token expired (%.2f s early)" % (exp - gone))
+        check(read(w.file).strip() == E.issued()[-1], "FILE still holds the last good token")
+
+
+@test
+def ready_file_is_never_created_through_a_symlink():
+    d = tempfile.mkdtemp(dir=E.dir)
+    victim = os.path.join(d, "victim")
+    ready = os.path.join(d, "ready")
+    os.symlink(victim, ready)
+    with Watch(extra=["--ready-file", ready], script=["expires=3600"]) as w:
+        check(wait_for(lambda: os.path.isfile(ready), 5), "READY made: %r" % w.log())
+        check(not os.path.islink(ready) and not os.path.exists(victim), "the symlink was not followed")
+
+
+@test
+def watch_is_not_dumpable():
+    """Tokens in memory: no core file, no ptrace or /proc/PID/mem for the same user."""
+    if not ROOT:
+        return "skip: needs root to run watch as another user"
+    d = tempfile.mkdtemp(prefix="crtoken-e2e-nobody-")	# E.dir is 0700
+    os.chmod(d, 0o777)
+    cr, ca = os.path.join(d, "cr"), os.path.join(d, "ca.pem")
+    shutil.copy(E.crfile, cr)
+    shutil.copy(E.ca, ca)
+    os.chmod(cr, 0o644)
+    os.chmod(ca, 0o644)
+
+    def nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+    p = subprocess.Popen(launch() + ["watch", "--url", E.url, "--cacert", ca,
+                         "--token-file", cr, "--profile-id", iam.PROFILE_ID, "-o",
+                         os.path.join(d, "token")], env=child_env(), preexec_fn=nobody,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        check(wait_for(lambda: read(os.path.join(d, "token")), 5), "watch wrote its file")
+        # a process that is not dumpable has its /proc files owned by root
+        check(os.stat("/proc/%d/environ" % p.pid).st_uid == 0, "not dumpable")
+    finally:
+        p.send_signal(15)
+        p.wait(timeout=5)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def as_pid1(args, script, wait_secs=1.0):
+    """Run crtoken as PID 1 of a new PID namespace (as a scratch image's
+    entrypoint), send it SIGTERM after wait_secs; (exit code, seconds after TERM)."""
+    unshare = shutil.which("unshare", path=SBIN)
+    E.srv.script(*script)
+    p = subprocess.Popen([unshare, "--pid", "--fork", "--kill-child"] + launch() + args,
+                         env=child_env(), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        kids = wait_for(lambda: open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split(), 5)
+        check(kids, "unshare started its child")
+        time.sleep(wait_secs)
+        t0 = time.monotonic()
+        os.kill(int(kids[0]), signal.SIGTERM)
+        code = p.wait(timeout=10)
+        return code, time.monotonic() - t0, p.stderr.read().decode()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+@test
+def every_mode_ends_on_sigterm_even_as_pid1():
+    """Before: as PID 1 the one-shot command, exec and check ignored SIGTERM until --timeout."""
+    if not ROOT or not shutil.which("unshare", path=SBIN):
+        return "skip: needs root and unshare for a PID namespace"
+    for args in ([], ["exec"], ["check"]):
+        extra = ["--", "/bin/true"] if args == ["exec"] else []
+        code, secs, err = as_pid1(args + E.base() + ["--timeout", "20"] + extra, ["resp=hang"])
+        check(code == 143, "%s: exit 143 on SIGTERM as PID 1 (got %s): %r" % (args, code, err))
+        check(secs < 2, "%s: promptly (%.2fs)" % (args, secs))
+        check("stopped by signal 15" in err, "%s says why: %r" % (args, err))
+    code, secs, err = as_pid1(["watch"] + E.base() + ["-o", os.path.join(E.dir, "pid1-token")],
+                              ["resp=hang"])
+    check(code == 0 and secs < 2, "watch as PID 1: exit 0 at once (%s, %.2fs)" % (code, secs))
+
+
+@test
+def sigterm_and_sigint_exit_codes():
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)):
+        E.srv.script("resp=hang")
+        p = subprocess.Popen(launch() + E.base() + ["--timeout", "20"], env=child_env(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        time.sleep(1)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=5)
+        check(p.returncode == code and out == b"", "signal %d: exit %d (got %s)" % (sig, code, p.returncode))
+
+
+@test
+def iam_error_quoting_the_signature_in_pieces_is_redacted():
+    """The signature is the secret part of a JWT whose claims are known: before,
+    an IAM error that quoted it alone printed it whole."""
+    sig = E.cr.rpartition(".")[2]
+    for args in ([], ["-v"]):
+        r = E.run(args, script=["status=400 echosig"])
+        check(r.code == 10, "exit 10", r)
+        for piece in (sig[:len(sig) // 2], sig[len(sig) // 2:]):
+            check(piece[:16] not in r.err and piece[-16:] not in r.err, "no piece of the signature", r)
+        check("Signature starts [redacted], ends [redacted]." in r.err,
+              "the message still reads as a sentence", r)
 
 
 # ---------------------------------------------------------------- main

@@ -8,15 +8,22 @@ scripted to misbehave, one connection at a time.
 Script: the file DIR/script holds one line per connection, each a list of
 words; the first line is used and removed, the last one stays. Words:
 
-  cert=rsa|ec|expired|wrongname|rogue   server chain (default rsa)
+  cert=rsa|ec|expired|wrongname|rogue|weakrsa   server chain (default rsa;
+                   weakrsa: an RSA-1024 leaf under rsa-int, names as rsa)
   tls=tls13        offer TLS 1.3 only (crtoken speaks 1.2: handshake fails)
   tls=cbc          TLS 1.2 with a CBC suite only (no suite in common)
   tls=hang         accept the TCP connection, never start TLS
   tls=close        read the ClientHello, then close the connection
+  tls=stall:K      handshake through memory BIOs; forward only the first K TLS
+                   records the server produces (handshake and answer alike),
+                   then send nothing more and hold the connection open until
+                   the client closes or HANG_MAX (K=0: read the ClientHello,
+                   never answer)
   resp=ok          a normal answer after validating the form (default)
   resp=chunked     the answer in chunks, Transfer-Encoding: chunked
   resp=bytewise    the answer one byte per TLS record
-  resp=close       the answer with neither Content-Length nor chunked
+  resp=close       the answer with neither Content-Length nor chunked: the
+                   body ends with the connection (close_notify unless notify=0)
   resp=hang        read the request, never answer
   resp=dribble     answer one byte every 0.25 s
   resp=garbage     not HTTP
@@ -25,16 +32,42 @@ words; the first line is used and removed, the last one stays. Words:
   resp=huge        200 with a 100000-byte body
   resp=truncated   Content-Length larger than what is sent, then close
   resp=html        503 with an HTML body (a proxy's error page)
-  status=N         answer HTTP N with IAM's error JSON (errorCode from code=)
+  status=N         answer HTTP N (any 0..999, "HTTP/1.1 %03d ...") with IAM's
+                   error JSON (errorCode from code=)
+  rawstatus=TEXT   TEXT ("_" stands for a space) is the whole status line;
+                   the rest of the answer is what it would have been
+  okstatus=N       the normal success (token issued and logged) but with
+                   status code N instead of 200 (201, 204, 299, 302...)
   code=BXNIM...    errorCode for status=N
-  retry=V          send Retry-After: V (with status=N; "_" stands for a space)
+  retry=V          send Retry-After: V ("_" stands for a space)
   echo             with status=N: quote the CR token and the form in errorDetails
-  expires=N        expires_in of issued tokens (default 3600)
+  echosig          with status=N: quote only the CR token's signature in errorDetails,
+                   in two pieces
+  expires=N        expires_in of issued tokens (default 3600; any integer);
+                   the token's JWT exp claim is int(now)+N
+  expiration=N     the answer's expiration field is the epoch N instead;
+                   expiration=rel:N makes it now+N
+  expires_raw=J    the JSON text J, verbatim, is the value of expires_in
+                   ("3600" as a string, 1e3, null, 3600.5...)
   noexp            leave expires_in and expiration out of the answer
+  oversize         add headers until the answer's head is over 16 KiB
+  cut=N            send only the first N bytes of the whole HTTP answer
+                   (head and body, whatever the framing), then close
+  notify=0         close the TCP connection without a TLS close_notify
+
+TLS close: unless notify=0, every TLS connection the stand-in closes after a
+handshake ends with its close_notify (SSL shutdown, errors ignored) before
+the TCP close. A hold (tls=hang, resp=hang, tls=stall) ends when the client
+closes or after HANG_MAX seconds.
 
 Every request is appended to DIR/requests.jsonl (method, path, headers,
-form, sni); every issued access token to DIR/issued; every connection adds
-a line to DIR/connections. The accepted profile is
+form, raw, sni, conn: the connection's number); every issued access token
+to DIR/issued; every connection adds a line to DIR/connections and, when it
+ends, a JSON line to
+DIR/timeline.jsonl: {"conn": n (1, 2, ...), "accept": time.time() at accept,
+"answer": time.time() just before the first byte of the HTTP answer or null,
+"end": time.time() at the close, "status": the status code sent (the raw
+line for rawstatus) or null, "words": the words}. The accepted profile is
 PROFILE_ID / PROFILE_NAME / PROFILE_CRN below; a CR token must be a JWT
 whose payload has sub system:serviceaccount:<ns>:<sa>, aud containing
 "iam" and a lifetime of at most 3600 s; if DIR/expect_cr exists, the
@@ -89,12 +122,93 @@ def iam_error(code, message, details=None, status=400):
     return status, json.dumps(body)
 
 
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+           404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+RAW = "\x00expires_raw\x00"  # stands for expires_raw=J in the JSON until it is dumped
+
+
+def hold(sock):
+    """Keep a connection open, dropping what the client sends, until it
+    closes or HANG_MAX seconds pass."""
+    end = time.monotonic() + HANG_MAX
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            sock.settimeout(left)
+            if not sock.recv(65536):
+                return
+        except (OSError, ssl.SSLError, ValueError):
+            return
+
+
+class Stalled(Exception):
+    """tls=stall:K: the K records are sent; send nothing more."""
+
+
+class BioSocket:
+    """TLS through memory BIOs (tls=stall:K): an SSLObject whose output goes
+    to the client whole record by record, at most `budget` records. Offers
+    recv, sendall and unwrap like the SSLSocket that exchange() expects."""
+
+    def __init__(self, conn, ctx, budget):
+        self.conn, self.budget, self.held = conn, budget, b""
+        self.done, self.answered = False, 0
+        self.inc, self.out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_side=True)
+
+    def flush(self):
+        self.held += self.out.read()
+        while len(self.held) >= 5:
+            n = 5 + int.from_bytes(self.held[3:5], "big")  # the record header's length
+            if len(self.held) < n:
+                return
+            if self.budget <= 0:
+                raise Stalled()
+            self.conn.sendall(self.held[:n])
+            self.held, self.budget = self.held[n:], self.budget - 1
+            self.answered += self.done  # records after the handshake: the answer's
+
+    def pump(self, op, *args):
+        """Run op on the SSLObject, feeding it from the socket as it asks."""
+        while True:
+            try:
+                r = op(*args)
+                self.flush()
+                return r
+            except ssl.SSLWantReadError:
+                self.flush()
+                data = self.conn.recv(65536)
+                if not data:
+                    raise ConnectionError("closed by the client")
+                self.inc.write(data)
+
+    def handshake(self):
+        self.pump(self.obj.do_handshake)
+        self.done = True
+
+    def recv(self, n):
+        return self.pump(self.obj.read, n)
+
+    def sendall(self, data):
+        self.pump(self.obj.write, data)
+
+    def settimeout(self, t):
+        self.conn.settimeout(t)
+
+    def unwrap(self):
+        self.pump(self.obj.unwrap)
+
+
 class Standin:
     def __init__(self, pki, state, host="127.0.0.1", port=0):
         self.pki = pki
         self.state = state
         self.lock = threading.Lock()
         self.contexts = {}
+        self.count = 0  # connections accepted
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.create_server((host, port), family=family)
         self.port = self.sock.getsockname()[1]
@@ -127,12 +241,19 @@ class Standin:
                 words[k] = v
             return words
 
+    def log(self, name, line):
+        with self.lock:
+            with open(os.path.join(self.state, name), "a") as f:
+                f.write(line + "\n")
+
     # ---- TLS ----
     def context(self, cert, tls):
         key = (cert, tls)
         if key not in self.contexts:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.sni_callback = self.on_sni
+            if cert == "weakrsa":  # OpenSSL's default level refuses a 1024-bit key
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
             ctx.load_cert_chain(os.path.join(self.pki, cert + "-chain.pem"),
                                 os.path.join(self.pki, cert + ".key"))
             if tls == "tls13":
@@ -144,7 +265,10 @@ class Standin:
         return self.contexts[key]
 
     def on_sni(self, sock, name, ctx):
-        sock.context_sni = name  # None when the client sent no SNI
+        try:
+            sock.context_sni = name  # None when the client sent no SNI
+        except AttributeError:  # an SSLObject (tls=stall) takes no attributes
+            self.bio_sni = name
 
     def serve(self):
         while not self.stopping:
@@ -152,43 +276,74 @@ class Standin:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+            accepted = time.time()
+            with self.lock:
+                self.count += 1
+                n = self.count
+            threading.Thread(target=self.handle, args=(conn, n, accepted), daemon=True).start()
 
     def stop(self):
         self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in serve()
+        except OSError:
+            pass
         self.sock.close()
 
-    def handle(self, conn):
+    def handle(self, conn, n, accepted):
         words = self.next_words()
-        with self.lock:
-            with open(os.path.join(self.state, "connections"), "a") as f:
-                f.write(" ".join("%s=%s" % kv for kv in sorted(words.items())) + "\n")
+        self.log("connections", " ".join("%s=%s" % kv for kv in sorted(words.items())))
+        rec = {"conn": n, "accept": accepted, "answer": None, "end": None,
+               "status": None, "words": words}
         conn.settimeout(HANG_MAX)
         try:
-            tls = words.get("tls", "")
-            if tls == "hang":
-                time.sleep(HANG_MAX)
-                return
-            if tls == "close":
-                conn.recv(512)
-                return
-            ctx = self.context(words.get("cert", "rsa"), tls)
-            try:
-                s = ctx.wrap_socket(conn, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-            self.exchange(s, words, getattr(s, "context_sni", None))
-            try:
-                s.close()
-            except OSError:
-                pass
-        except (OSError, ssl.SSLError):
+            self.connection(conn, words, rec)
+        except (OSError, ssl.SSLError, Stalled):
             pass
         finally:
             try:
                 conn.close()
             except OSError:
                 pass
+            rec["end"] = time.time()
+            self.log("timeline.jsonl", json.dumps(rec))
+
+    def connection(self, conn, words, rec):
+        tls = words.get("tls", "")
+        if tls == "hang":
+            return hold(conn)
+        if tls == "close":
+            conn.recv(512)
+            return
+        if tls.startswith("stall:"):
+            s = BioSocket(conn, self.context(words.get("cert", "rsa"), ""), int(tls[6:]))
+            try:
+                s.handshake()
+                self.exchange(s, words, getattr(self, "bio_sni", None), rec)
+                self.close_tls(s, words)
+            except Stalled:
+                hold(conn)
+            return
+        ctx = self.context(words.get("cert", "rsa"), tls)
+        try:
+            s = ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        try:  # conn is detached now: s owns the descriptor
+            self.exchange(s, words, getattr(s, "context_sni", None), rec)
+            self.close_tls(s, words)
+        finally:
+            s.close()
+
+    def close_tls(self, s, words):
+        """The server's close_notify, unless notify=0 (errors ignored)."""
+        if words.get("notify") == "0":
+            return
+        try:
+            s.settimeout(3)  # unwrap() waits for the client's close_notify
+            s.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
 
     # ---- HTTP ----
     def read_request(self, s):
@@ -216,23 +371,19 @@ class Standin:
         return {"method": method, "path": path, "headers": headers,
                 "body": body.decode("latin-1")}
 
-    def exchange(self, s, words, sni):
+    def exchange(self, s, words, sni, rec):
         req = self.read_request(s)
         if req is None:
             return
         form = urllib.parse.parse_qs(req["body"], keep_blank_values=True)
-        with self.lock:
-            with open(os.path.join(self.state, "requests.jsonl"), "a") as f:
-                f.write(json.dumps({"method": req["method"], "path": req["path"],
-                                    "headers": req["headers"], "form": form,
-                                    "raw": req["body"], "sni": sni}) + "\n")
+        self.log("requests.jsonl", json.dumps({
+            "method": req["method"], "path": req["path"], "headers": req["headers"],
+            "form": form, "raw": req["body"], "sni": sni, "conn": rec["conn"]}))
         resp = words.get("resp", "ok")
         if resp == "hang":
-            time.sleep(HANG_MAX)
-            return
+            return hold(s)
         if resp == "garbage":
-            s.sendall(b"HELLO THERE\r\n\r\n")
-            return
+            return self.transmit(s, b"HELLO THERE\r\n\r\n", words, rec, None)
         if "status" in words:
             code = words.get("code") or {400: "BXNIM0109E", 401: "BXNIM0407E",
                                          403: "BXNIM0399E", 429: "BXNIM0429E",
@@ -242,14 +393,20 @@ class Standin:
             if "echo" in words:  # a careless server that quotes the request back
                 details += " You sent cr_token=%s and %s" % (form.get("cr_token", [""])[0],
                                                              req["body"][:200])
-            status, body = iam_error(code, "Scripted failure.", details, int(words["status"]))
+            message = "Scripted failure."
+            if "echosig" in words:  # quotes only the CR token's signature, in two pieces
+                sig = form.get("cr_token", [""])[0].rpartition(".")[2]
+                details += " Signature starts %s, ends %s." % (sig[:len(sig) // 2],
+                                                               sig[len(sig) // 2:])
+            status, body = iam_error(code, message, details, int(words["status"]))
         elif resp == "html":
             status, body = 503, "<html><body>Service Unavailable</body></html>"
         else:
             status, body = self.validate(req, form, words)
-        self.send(s, status, body, resp,
-                  "text/html" if resp == "html" else "application/json",
-                  words.get("retry"))
+            if status == 200 and "okstatus" in words:
+                status = int(words["okstatus"])
+        self.send(s, status, body, words, rec,
+                  "text/html" if resp == "html" else "application/json")
 
     def validate(self, req, form, words):
         if req["method"] != "POST" or req["path"] != "/identity/token":
@@ -308,31 +465,38 @@ class Standin:
                            "account": {"bss": "0123456789abcdef0123456789abcdef"},
                            "iat": int(now), "exp": int(now) + expires,
                            "iss": "https://iam.cloud.ibm.com/identity"})
-        with self.lock:
-            with open(os.path.join(self.state, "issued"), "a") as fh:
-                fh.write(access + "\n")
+        self.log("issued", access)
         answer = {"access_token": access, "refresh_token": "not_supported",
                   "ims_user_id": 0, "token_type": "Bearer", "scope": "ibm openid"}
         if "noexp" not in words:
             answer["expires_in"] = expires
             answer["expiration"] = int(now) + expires
-        if words.get("resp") == "badjson":
-            return 200, json.dumps(answer)[:-1] + ",}"
+        if "expiration" in words:
+            v = words["expiration"]
+            answer["expiration"] = int(now) + int(v[4:]) if v.startswith("rel:") else int(v)
+        if "expires_raw" in words:
+            answer["expires_in"] = RAW
         if words.get("resp") == "noaccess":
             del answer["access_token"]
         if words.get("resp") == "huge":
             answer["padding"] = "x" * 100000
-        return 200, json.dumps(answer)
+        text = json.dumps(answer).replace(json.dumps(RAW), words.get("expires_raw", ""))
+        if words.get("resp") == "badjson":
+            return 200, text[:-1] + ",}"
+        return 200, text
 
-    def send(self, s, status, body, mode, ctype, retry):
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-                  404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
-                  503: "Service Unavailable"}.get(status, "Whatever")
+    def send(self, s, status, body, words, rec, ctype):
+        mode, retry = words.get("resp", "ok"), words.get("retry")
         b = body.encode()
-        head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nConnection: close\r\n" % (
-            status, reason, ctype)
+        if "rawstatus" in words:
+            line = words["rawstatus"].replace("_", " ")
+        else:
+            line = "HTTP/1.1 %03d %s" % (status, REASONS.get(status, "Whatever"))
+        head = "%s\r\nContent-Type: %s\r\nConnection: close\r\n" % (line, ctype)
         if retry:
             head += "Retry-After: %s\r\n" % retry.replace("_", " ")
+        if "oversize" in words:  # 300 headers of 78 bytes: a head over 16 KiB
+            head += "".join("X-Padding-%03d: %s\r\n" % (i, "p" * 60) for i in range(300))
         if mode == "chunked":
             head += "Transfer-Encoding: chunked\r\n\r\n"
             out = head.encode()
@@ -346,6 +510,24 @@ class Standin:
             out = (head + "Content-Length: %d\r\n\r\n" % (len(b) + 500)).encode() + b
         else:
             out = (head + "Content-Length: %d\r\n\r\n" % len(b)).encode() + b
+        self.transmit(s, out, words, rec, line if "rawstatus" in words else status)
+
+    def transmit(self, s, out, words, rec, status):
+        """Send the answer out (cut=N: its first N bytes) as resp= says;
+        the timeline records when its first byte went and its status."""
+        if "cut" in words:
+            out = out[:int(words["cut"])]
+        if not out:
+            return
+        rec["answer"], rec["status"] = time.time(), status
+        try:
+            self.write(s, out, words.get("resp", "ok"))
+        except Stalled:  # tls=stall:K: if no byte of the answer went, there was none
+            if getattr(s, "budget", 1) <= 0 and s.answered == 0:
+                rec["answer"] = rec["status"] = None
+            raise
+
+    def write(self, s, out, mode):
         if mode == "bytewise":
             for i in range(len(out)):
                 s.sendall(out[i:i + 1])
@@ -377,13 +559,20 @@ def issued(state):
 
 
 def requests(state):
-    """The requests seen (method, path, headers, form, sni), oldest first."""
+    """The requests seen (method, path, headers, form, raw, sni, conn), oldest first."""
     return [json.loads(line) for line in state_lines(state, "requests.jsonl")]
 
 
 def connections(state):
     """A line per TCP connection accepted."""
     return state_lines(state, "connections")
+
+
+def timeline(state):
+    """A dict per connection that has ended (conn, accept, answer, end,
+    status, words), in the order of acceptance."""
+    return sorted((json.loads(line) for line in state_lines(state, "timeline.jsonl")),
+                  key=lambda r: r["conn"])
 
 
 def cr_token(sub="system:serviceaccount:default:crtoken", aud=("iam",), lifetime=3600,

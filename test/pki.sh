@@ -6,6 +6,7 @@
 #   ec-root   -> ec-int   -> ec-leaf         P-384, SHA-384 (like IAM's DigiCert G3 chain)
 #   rsa-int   -> expired-leaf                valid 2020-2021 only
 #   rsa-int   -> wrongname-leaf              SAN DNS:wrong.example only
+#   rsa-int   -> weakrsa-leaf                RSA 1024 (too small), same names as rsa-leaf
 #   rogue-root -> rogue-leaf                 a root nobody trusts
 #   ca.pem = rsa-root + ec-root              what the tests pass to --cacert
 #
@@ -16,7 +17,8 @@ mkdir -p "$d"
 cd "$d"
 export OPENSSL_CONF=/dev/null
 
-rsa() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key" 2>/dev/null; }
+rsa() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:${2:-2048} -out "$1.key" 2>/dev/null; }
+rsa1024() { rsa "$1" 1024; }
 ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1.key" 2>/dev/null; }
 
 cat > ca.ext <<'EOF'
@@ -29,7 +31,7 @@ cat > leaf.ext <<'EOF'
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1, DNS:live.test, DNS:dual.test, DNS:v6only.test, DNS:private.iam.cloud.ibm.com, DNS:private.us-south.iam.cloud.ibm.com, DNS:private.eu-de.iam.cloud.ibm.com
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1, DNS:live.test, DNS:dual.test, DNS:v6only.test, DNS:iam.chaos.test, DNS:private.iam.cloud.ibm.com, DNS:private.us-south.iam.cloud.ibm.com, DNS:private.eu-de.iam.cloud.ibm.com
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
@@ -54,6 +56,7 @@ root rsa-root rsa sha256
 issue rsa-int rsa sha256 rsa-root ca.ext
 issue rsa-leaf rsa sha256 rsa-int leaf.ext
 issue wrongname-leaf rsa sha256 rsa-int wrong.ext
+issue weakrsa-leaf rsa1024 sha256 rsa-int leaf.ext
 
 root ec-root ec sha384
 issue ec-int ec sha384 ec-root ca.ext
@@ -86,7 +89,7 @@ openssl ca -batch -config ca.cnf -cert rsa-int.pem -keyfile rsa-int.key -notext 
 	-startdate 20200101000000Z -enddate 20210101000000Z -extfile leaf.ext \
 	-in expired-leaf.csr -out expired-leaf.pem 2>/dev/null
 
-for n in rsa-leaf:rsa-int wrongname-leaf:rsa-int expired-leaf:rsa-int ec-leaf:ec-int rogue-leaf:rogue-root; do
+for n in rsa-leaf:rsa-int wrongname-leaf:rsa-int weakrsa-leaf:rsa-int expired-leaf:rsa-int ec-leaf:ec-int rogue-leaf:rogue-root; do
 	leaf=${n%%:*}; int=${n##*:}
 	cat "$leaf.pem" "$int.pem" > "${leaf%-leaf}-chain.pem"
 	cp "$leaf.key" "${leaf%-leaf}.key"

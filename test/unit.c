@@ -1,6 +1,7 @@
 /*
- * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h
- * and the parsers of proxy.h against what those headers promise.
+ * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h,
+ * retry.h, iam_endpoint() of iam.h, the parsers of proxy.h and alloc.c
+ * (when linked) against what those headers promise.
  *
  * A failed check prints "file:line: what [case]"; the last line is
  * "unit: N checks, M failed" and the exit status is 0 only when M is 0.
@@ -17,15 +18,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "der.h"
 #include "file.h"
+#include "iam.h"
 #include "json.h"
 #include "http.h"
 #include "jwt.h"
 #include "msg.h"
+#include "net.h"
 #include "proxy.h"
+#include "retry.h"
 
 /* ---- harness ---- */
 
@@ -586,7 +591,8 @@ struct hcase {
 	const char *name;
 	const char *in;
 	size_t len;
-	int eof;		/* call http_eof() after the input */
+	int eof;		/* call http_eof() after the input: 1 with
+				   close_notify, 2 without it */
 	int want;		/* HTTP_DONE, HTTP_BAD or HTTP_MORE */
 	int status;		/* when HTTP_DONE */
 	const char *body;	/* when HTTP_DONE */
@@ -605,6 +611,12 @@ static const struct hcase http_good[] = {
 	    "application/json", NULL, NULL },
 	{ "200 Content-Length then EOF", IN(OK200 CL(2) "\r\nok"), 1, HTTP_DONE,
 	    200, "ok", NULL, NULL, NULL },
+	{ "200 Content-Length then EOF without close_notify", IN(OK200 CL(2)
+	    "\r\nok"), 2, HTTP_DONE, 200, "ok", NULL, NULL, NULL },
+	{ "chunked then EOF without close_notify", IN(OK200 TECH
+	    "\r\n2\r\nok\r\n0\r\n\r\n"), 2, HTTP_DONE, 200, "ok", NULL, NULL, NULL },
+	{ "status 100-599: 599", IN("HTTP/1.1 599 x\r\n" CL(0) "\r\n"), 0,
+	    HTTP_DONE, 599, "", NULL, NULL, NULL },
 	{ "Content-Length 0", IN(OK200 CL(0) "\r\n"), 0, HTTP_DONE, 200, "",
 	    NULL, NULL, NULL },
 	{ "same Content-Length twice", IN(OK200 CL(2) CL(2) "\r\nok"), 0,
@@ -686,6 +698,16 @@ static const struct hcase http_bad[] = {
 	{ "empty status line", IN("\r\n"), 0, HTTP_BAD, .why = "status" },
 	{ "lower-case http", IN("http/1.1 200 OK\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
 	{ "status 099", IN("HTTP/1.1 099 x\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
+	{ "status 600", IN("HTTP/1.1 600 x\r\n" CL(0) "\r\n"), 0, HTTP_BAD,
+	    .why = "100-599" },
+	{ "status 999", IN("HTTP/1.1 999 x\r\n" CL(0) "\r\n"), 0, HTTP_BAD,
+	    .why = "100-599" },
+	{ "status 000", IN("HTTP/1.1 000 x\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
+	/* a body delimited by the close counts only with close_notify */
+	{ "close-delimited, cut without close_notify", IN(OK200 "\r\n{\"access_"
+	    "token\":\"a\"}"), 2, HTTP_BAD, .why = "close_notify" },
+	{ "close-delimited, empty, without close_notify", IN(OK200 "\r\n"), 2,
+	    HTTP_BAD, .why = "close_notify" },
 	{ "letters in status", IN("HTTP/1.1 2x0 OK\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
 	{ "two spaces", IN("HTTP/1.1  200 OK\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
 	{ "HTTP/1.1a", IN("HTTP/1.1a 200 OK\r\n\r\n"), 0, HTTP_BAD, .why = "status" },
@@ -824,7 +846,7 @@ http_run(const struct hcase *c, size_t first, size_t step)
 		i += n;
 	}
 	if (c->eof) {
-		x = http_eof(&R);
+		x = http_eof(&R, c->eof == 1);
 		if (ret == HTTP_DONE && x != HTTP_DONE)
 			return "http_eof after DONE did not return DONE";
 		if (ret == HTTP_BAD && x != HTTP_BAD)
@@ -845,7 +867,7 @@ http_run(const struct hcase *c, size_t first, size_t step)
 			return msg;
 		}
 		if (http_feed(&R, "HTTP/1.1 200 OK\r\n\r\n", 19) != HTTP_BAD ||
-		    http_eof(&R) != HTTP_BAD)
+		    http_eof(&R, 1) != HTTP_BAD)
 			return "did not stay bad";
 		return NULL;
 	}
@@ -927,7 +949,8 @@ test_http_resp(void)
 	check(http_feed(&R, "", 0) == HTTP_MORE);
 	check(http_feed(&R, L("cdeXYZ")) == HTTP_DONE && R.blen == 5);
 	check(strcmp(R.body, "abcde") == 0 && http_head_done(&R));
-	check(http_feed(&R, "", 0) == HTTP_DONE && http_eof(&R) == HTTP_DONE);
+	check(http_feed(&R, "", 0) == HTTP_DONE && http_eof(&R, 1) == HTTP_DONE);
+	check(http_eof(&R, 0) == HTTP_DONE);	/* complete: the close does not matter */
 	http_init(&R);
 	check(http_feed(&R, L(OK200 TECH "\r\n")) == HTTP_MORE);
 	check(http_head_done(&R) && R.chunked && R.clen == -1);
@@ -936,7 +959,7 @@ test_http_resp(void)
 	check(http_feed(&R, L("ICY 200 OK\r\n")) == HTTP_BAD && R.why != NULL);
 	check(!http_head_done(&R));
 	check(http_feed(&R, "", 0) == HTTP_BAD);
-	check(http_eof(&R) == HTTP_BAD && R.why != NULL);
+	check(http_eof(&R, 1) == HTTP_BAD && R.why != NULL);
 
 	/* caps, with generated input */
 
@@ -1164,9 +1187,9 @@ test_url(void)
 	size_t i;
 
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
-		context("url_parse(\"%s\")", good[i].in);
+		context("iam_endpoint(\"%s\")", good[i].in);
 		memset(&f, 0, sizeof f);
-		check(url_parse(&u, good[i].in, &f) == 0);
+		check(iam_endpoint(&u, good[i].in, &f) == 0);
 		check_str(u.host, good[i].host);
 		check_str(u.port, good[i].port);
 		check_str(u.path, good[i].path);
@@ -1177,7 +1200,16 @@ test_url(void)
 		memset(&f, 0, sizeof f);
 		check(url_parse(&u, bad[i], &f) == XC_USAGE);
 		check(f.code == XC_USAGE && f.text[0] != '\0' && f.io == 0);
+		check(iam_endpoint(&u, bad[i], &f) == XC_USAGE);
 	}
+
+	/* url_parse() keeps the path as given: IAM's path is iam.c's business */
+	context("url_parse paths");
+	check(url_parse(&u, "https://h", &f) == 0 && strcmp(u.path, "") == 0);
+	check(url_parse(&u, "https://h/", &f) == 0 && strcmp(u.path, "") == 0);
+	check(url_parse(&u, "https://h/a/b//", &f) == 0 && strcmp(u.path, "/a/b") == 0);
+	check(url_parse(&u, "h/identity/token", &f) == 0 &&
+	    strcmp(u.path, "/identity/token") == 0);
 
 	context("host of URL_HOST_MAX bytes");
 	strcpy(longhost, "https://");
@@ -1192,7 +1224,7 @@ test_url(void)
 	strcpy(longhost, "https://h/");
 	memset(longhost + 10, 'p', sizeof longhost - 11);
 	longhost[sizeof longhost - 1] = '\0';
-	check(url_parse(&u, longhost, &f) == 0);	/* 389 + 15 bytes fit */
+	check(iam_endpoint(&u, longhost, &f) == 0);	/* 389 + 15 bytes fit */
 	{
 		static char longpath[URL_PATH_MAX + 64];
 
@@ -1202,6 +1234,13 @@ test_url(void)
 		memset(longpath + 10, 'p', URL_PATH_MAX);
 		longpath[10 + URL_PATH_MAX] = '\0';
 		check(url_parse(&u, longpath, &f) == XC_USAGE && f.code == XC_USAGE);
+		context("path that fits, but not with /identity/token");
+		longpath[10 + URL_PATH_MAX - 10] = '\0';
+		check(url_parse(&u, longpath, &f) == 0);
+		check(iam_endpoint(&u, longpath, &f) == XC_USAGE && f.code == XC_USAGE);
+		context("path of URL_PATH_MAX bytes ending in /identity/token");
+		memcpy(longpath + 9 + URL_PATH_MAX - 15, "/identity/token", 16);
+		check(iam_endpoint(&u, longpath, &f) == 0 && strlen(u.path) == URL_PATH_MAX);
 	}
 	nocontext();
 }
@@ -1267,7 +1306,7 @@ test_http_head(void)
 	size_t n, i;
 
 	context("http_head, default port");
-	check(url_parse(&u, "https://iam.cloud.ibm.com", &f) == 0);
+	check(iam_endpoint(&u, "https://iam.cloud.ibm.com", &f) == 0);
 	n = http_head(h, sizeof h, &u, 123, "0.1.0");
 	check(n == strlen(want));
 	check_str(h, want);
@@ -1286,7 +1325,7 @@ test_http_head(void)
 	check(http_head(h, 0, &u, 123, "0.1.0") == 0);
 
 	context("http_head, other port, prefix path, big body");
-	check(url_parse(&u, "https://IAM.test.example:8443/p/", &f) == 0);
+	check(iam_endpoint(&u, "https://IAM.test.example:8443/p/", &f) == 0);
 	n = http_head(h, sizeof h, &u, 70000, "9.9");
 	check(n > 0 && n == strlen(h));
 	check(strncmp(h, "POST /p/identity/token HTTP/1.1\r\n", 33) == 0);
@@ -1298,11 +1337,11 @@ test_http_head(void)
 	check(strstr(h, "\r\nConnection: close\r\n") != NULL);
 
 	context("http_head, IPv6");
-	check(url_parse(&u, "https://[fd00::1]:8443", &f) == 0);
+	check(iam_endpoint(&u, "https://[fd00::1]:8443", &f) == 0);
 	check(http_head(h, sizeof h, &u, 0, "0.1.0") > 0);
 	check(strstr(h, "\r\nHost: [fd00::1]:8443\r\n") != NULL);
 	check(strstr(h, "\r\nContent-Length: 0\r\n") != NULL);
-	check(url_parse(&u, "https://[fd00::1]", &f) == 0);
+	check(iam_endpoint(&u, "https://[fd00::1]", &f) == 0);
 	check(http_head(h, sizeof h, &u, 0, "0.1.0") > 0);
 	check(strstr(h, "\r\nHost: [fd00::1]\r\n") != NULL);
 	nocontext();
@@ -1620,9 +1659,13 @@ test_redact(void)
 	check_str(d, "token [redacted] sent");
 	check(n == strlen(d));
 	msg_redact(d, sizeof d, "s3cr3t-CR-token-values3cr3t-CR-token-value");
-	check_str(d, "[redacted][redacted]");
-	msg_redact(d, sizeof d, "s3cr3t-CR-token-valu!");	/* not the secret */
-	check_str(d, "s3cr3t-CR-token-valu!");
+	check_str(d, "[redacted]");	/* runs that touch: one marker */
+	msg_redact(d, sizeof d, "s3cr3t-CR-token-valu!");	/* 20 bytes of it */
+	check_str(d, "[redacted]!");
+	msg_redact(d, sizeof d, "in it: CR-token-val, or: 3cr3t-CR-tok.");	/* 12 and 12 */
+	check_str(d, "in it: [redacted], or: [redacted].");
+	msg_redact(d, sizeof d, "in it: CR-token-va and s3cr3t-CR-t");	/* 11, and 11 ending the line */
+	check_str(d, "in it: CR-token-va and [redacted]");
 	msg_redact(d, sizeof d, "cut: s3cr3t-CR-token-valu");	/* a truncated one */
 	check_str(d, "cut: [redacted]");
 	msg_redact(d, sizeof d, "cut: s3cr3t-");	/* under 8 bytes of it: kept */
@@ -1631,6 +1674,10 @@ test_redact(void)
 	check_str(d, "Bearer [redacted], next");
 	msg_redact(d, sizeof d, "a eyJ0eXAi.eyJ9.abc.def b");
 	check_str(d, "a [redacted] b");
+	msg_redact(d, sizeof d, "it was eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln. Next");
+	check_str(d, "it was [redacted]. Next");	/* the full stop stays */
+	msg_redact(d, sizeof d, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln... x");
+	check_str(d, "[redacted]... x");
 	msg_redact(d, sizeof d, "POST https://iam.cloud.ibm.com/identity/token: 200");
 	check_str(d, "POST https://iam.cloud.ibm.com/identity/token: 200");
 	msg_redact(d, sizeof d, "private.us-south.iam.cloud.ibm.com eyJabc eyJa.b");
@@ -1681,6 +1728,25 @@ test_redact(void)
 		msg_redact(d, sizeof d, "first-secret-value second-secret-val");
 		check_str(d, "[redacted] second-secret-val");
 	}
+	context("a JWT's signature, quoted alone and in pieces");
+	msg_forget();
+	{
+		static const char jwt[] = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0."
+		    "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8tX2Z5";
+		const char *sig = strrchr(jwt, '.') + 1;
+		char in[512];
+
+		msg_secret(jwt, strlen(jwt));
+		snprintf(in, sizeof in, "IAM said: signature %s is bad", sig);
+		msg_redact(d, sizeof d, in);
+		check_str(d, "IAM said: signature [redacted] is bad");
+		snprintf(in, sizeof in, "errorMessage: %.20s; errorDetails: %.20s (%s)",
+		    sig, sig + 20, sig + 40);
+		msg_redact(d, sizeof d, in);
+		check_str(d, "errorMessage: [redacted]; errorDetails: [redacted] ([redacted])");
+		msg_forget();
+	}
+
 	context("msg_forget");
 	msg_forget();
 	msg_redact(d, sizeof d, "token s3cr3t-CR-token-value eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln");
@@ -1992,11 +2058,137 @@ test_retry_after(void)
  */
 static int fixed_entropy;
 
+static unsigned long long lcg = 88172645463325252ULL;	/* fixed_entropy 2 */
+
 int
 getentropy(void *buf, size_t len)
 {
+	size_t i;
+
+	if (fixed_entropy == 2) {
+		for (i = 0; i < len; i++) {
+			lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+			((unsigned char *)buf)[i] = (unsigned char)(lcg >> 56);
+		}
+		return 0;
+	}
 	memset(buf, fixed_entropy ? 0x11 : 0x5a, len);
 	return 0;
+}
+
+/* ---- retry.h ---- */
+
+static void
+test_retry(void)
+{
+	static const long long caps[] = { RETRY_CAP_ONESHOT_MS, RETRY_CAP_WATCH_MS };
+	static const long ras[] = { -1, 0, 1, 5, 59, 60, 61, 100000000 };
+	long long e, w, lo, hi, ra, sum;
+	int n, c, k, i, seen_lo, seen_hi;
+
+	context("retry_transient");
+	check(retry_transient(XC_DNS, 0) && retry_transient(XC_CONNECT, 0) &&
+	    retry_transient(XC_TIMEOUT, 0) && retry_transient(XC_RATE, 0) &&
+	    retry_transient(XC_SERVER, 0) && retry_transient(XC_TLS, 1));
+	check(!retry_transient(XC_TLS, 0) && !retry_transient(XC_OK, 0) &&
+	    !retry_transient(XC_INTERNAL, 1) && !retry_transient(XC_USAGE, 0) &&
+	    !retry_transient(XC_TOKENFILE, 0) && !retry_transient(XC_PROXY, 0) &&
+	    !retry_transient(XC_CERT, 0) && !retry_transient(XC_IAM, 0) &&
+	    !retry_transient(XC_RESPONSE, 0) && !retry_transient(XC_OUTPUT, 0));
+
+	/* E(n) = min(cap, 500 ms * 2^(n-1)); the wait in [E/2, E], raised by Retry-After */
+	fixed_entropy = 2;
+	for (c = 0; c < 2; c++)
+		for (n = 1; n <= 40; n++)
+			for (k = 0; k < (int)(sizeof ras / sizeof ras[0]); k++) {
+				e = n > 20 ? caps[c] : 500LL << (n - 1);
+				if (e > caps[c])
+					e = caps[c];
+				ra = ras[k] <= 0 ? 0 : ras[k] > 60 ? 60000 : ras[k] * 1000LL;
+				lo = e / 2 > ra ? e / 2 : ra;
+				hi = e > ra ? e : ra;
+				context("retry_wait_ms(%d, %ld, %lld)", n, ras[k], caps[c]);
+				check(retry_floor_ms(n, ras[k], caps[c]) == lo);
+				seen_lo = seen_hi = 0;
+				for (i = 0, sum = 0; i < 200; i++) {
+					w = retry_wait_ms(n, ras[k], caps[c]);
+					if (!check(w >= lo && w <= hi))
+						break;
+					seen_lo |= w < lo + (hi - lo) / 4 + 1;
+					seen_hi |= w > hi - (hi - lo) / 4 - 1;
+					sum += w;
+				}
+				if (ra <= e / 2)	/* the jitter spreads over [E/2, E] */
+					check(seen_lo && seen_hi);
+			}
+	/* the policy's promise: against 429 Retry-After: 0, at most 6 attempts in 10 s */
+	context("attempts in the first 10 s");
+	for (i = 0; i < 100; i++) {
+		long long t = 0;
+
+		for (n = 1; t < 10000; n++)
+			t += retry_wait_ms(n, 0, RETRY_CAP_WATCH_MS);
+		check(n - 1 <= 6);	/* the first attempt and the retries before 10 s */
+	}
+	fixed_entropy = 0;
+	nocontext();
+}
+
+/* ---- alloc.c, when this binary is linked with it (not under the sanitizers) ---- */
+
+extern size_t alloc_used(void) __attribute__((weak));
+
+static void
+test_alloc(void)
+{
+	unsigned char *a, *b, *c;
+	size_t base;
+
+	if (alloc_used == NULL)
+		return;
+	context("alloc");
+	base = alloc_used();
+	a = malloc(10);
+	check(a != NULL && ((uintptr_t)a & 15) == 0);
+	check(alloc_used() > base);
+	memset(a, 0xaa, 10);
+	free(a);	/* the newest block: the arena rewinds */
+	check(alloc_used() == base);
+	a = malloc(100);
+	b = malloc(200);
+	check(a != NULL && b != NULL && b > a + 100 && ((uintptr_t)b & 15) == 0);
+	free(a);	/* not the newest: nothing to do */
+	check(alloc_used() > base);
+	c = realloc(b, 5000);	/* the newest grows in place */
+	check(c == b);
+	memset(c, 1, 5000);
+	c = realloc(c, 16);	/* and shrinks */
+	check(c == b && alloc_used() < base + 1024);
+	a = realloc(NULL, 8);	/* realloc of NULL is malloc */
+	check(a != NULL && a > c);
+	memset(a, 7, 8);
+	c = realloc(c, 64);	/* not the newest: moved, contents kept */
+	check(c != NULL && c != b && c[0] == 1 && c[15] == 1);
+	b = calloc(4, 8);	/* zeroed, even over rewound (dirty) memory */
+	check(b != NULL && b[0] == 0 && b[31] == 0);
+	free(b);
+	b = calloc(4, 8);
+	check(b != NULL && b[0] == 0 && b[31] == 0);
+	{
+		volatile size_t huge = SIZE_MAX - 8, half = SIZE_MAX / 2;
+
+		errno = 0;
+		check(calloc(half, 4) == NULL && errno == ENOMEM);	/* overflow */
+		errno = 0;
+		check(malloc(huge) == NULL && errno == ENOMEM);
+		errno = 0;
+		check(malloc(64u << 20) == NULL && errno == ENOMEM);	/* over the arena */
+	}
+	free(NULL);
+	free(b);
+	free(c);
+	free(a);
+	nocontext();
 }
 
 static void
@@ -2018,7 +2210,7 @@ test_file(void)
 	/* a symlink planted where the temporary file will be: refused, nothing followed */
 	check(symlink(victim, tmp) == 0);
 	f.code = 0;
-	check(file_write(path, 0600, "secret\n", 7, &f) == XC_OUTPUT);
+	check(file_write(path, 0600, "secret\n", 7, 0, &f) == XC_OUTPUT);
 	check(f.code == XC_OUTPUT && strstr(f.text, "File exists") != NULL);
 	check(lstat(victim, &st) < 0 && errno == ENOENT);	/* not created through the link */
 	check(lstat(path, &st) < 0 && errno == ENOENT);	/* FILE not created */
@@ -2028,26 +2220,54 @@ test_file(void)
 	/* a plain file planted there: refused too (O_EXCL), and left alone */
 	check((fd = open(tmp, O_WRONLY | O_CREAT, 0644)) >= 0);
 	close(fd);
-	check(file_write(path, 0600, "secret\n", 7, &f) == XC_OUTPUT);
+	check(file_write(path, 0600, "secret\n", 7, 0, &f) == XC_OUTPUT);
 	check(lstat(tmp, &st) == 0 && st.st_size == 0);
 	unlink(tmp);
 
 	/* then it works, with the exact mode, and leaves no temporary file */
-	check(file_write(path, 0640, "secret\n", 7, &f) == 0);
+	check(file_write(path, 0640, "secret\n", 7, 0, &f) == 0);
 	check(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
 	check(lstat(tmp, &st) < 0 && errno == ENOENT);
-	check(file_read(path, buf, sizeof buf) == 7 && memcmp(buf, "secret\n", 7) == 0);
+	check(file_read(path, buf, sizeof buf, 1) == 7 && memcmp(buf, "secret\n", 7) == 0);
 
 	/* file_read: the cap, and errors */
-	check(file_read(path, buf, 6) == -2);
-	check(file_read(path, buf, 7) == 7);
-	check(file_read(victim, buf, sizeof buf) == -1 && errno == ENOENT);
-	check(file_read(dir, buf, sizeof buf) == -1 && errno == EISDIR);
+	check(file_read(path, buf, 6, 1) == -2);
+	check(file_read(path, buf, 7, 1) == 7);
+	check(file_read(victim, buf, sizeof buf, 1) == -1 && errno == ENOENT);
+	check(file_read(dir, buf, sizeof buf, 0) == -1 && errno == EISDIR);
+	/* regular only: a directory, a device, a FIFO without a writer: at once */
+	check(file_read(dir, buf, sizeof buf, 1) == -3);
+	check(file_read("/dev/zero", buf, sizeof buf, 1) == -3);
+	snprintf(tmp, sizeof tmp, "%s/fifo", dir);
+	check(mkfifo(tmp, 0600) == 0);
+	check(file_read(tmp, buf, sizeof buf, 1) == -3);
+
+	/* file_write: a FIFO is written in place, never replaced */
+	context("file_write to a FIFO");
+	check(file_write(tmp, 0600, "x\n", 2, 0, &f) == XC_OUTPUT);	/* no reader */
+	check(strstr(f.text, "no process") != NULL);
+	if (check((fd = open(tmp, O_RDONLY | O_NONBLOCK)) >= 0)) {
+		check(file_write(tmp, 0600, "tok\n", 4, clock_ms() + 5000, &f) == 0);
+		check(read(fd, buf, sizeof buf) == 4 && memcmp(buf, "tok\n", 4) == 0);
+		close(fd);
+	}
+	check(lstat(tmp, &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 07777) == 0600);
+	unlink(tmp);
+	context("file_write to /dev/null, through a symlink");
+	snprintf(tmp, sizeof tmp, "%s/null", dir);
+	check(symlink("/dev/null", tmp) == 0);
+	check(file_write(tmp, 0600, "tok\n", 4, 0, &f) == 0);
+	check(lstat(tmp, &st) == 0 && S_ISLNK(st.st_mode));
+	check(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && (st.st_mode & 0666) == 0666);
+	unlink(tmp);
+	snprintf(tmp, sizeof tmp, "%s/.token.111111111111.tmp", dir);
+	nocontext();
 
 	/* a directory in the way of FILE: failure, the old state kept, the temporary file removed */
 	unlink(path);
 	check(mkdir(path, 0700) == 0);
-	check(file_write(path, 0600, "x\n", 2, &f) == XC_OUTPUT);
+	check(file_write(path, 0600, "x\n", 2, 0, &f) == XC_OUTPUT);
+	check(strstr(f.text, "directory") != NULL);
 	check(lstat(tmp, &st) < 0 && errno == ENOENT);
 	rmdir(path);
 	fixed_entropy = 0;
@@ -2072,6 +2292,8 @@ main(void)
 	test_proxy();
 	test_retry_after();
 	test_file();
+	test_retry();
+	test_alloc();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }

@@ -1,0 +1,64 @@
+/* see retry.h */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "net.h"
+#include "retry.h"
+
+int
+retry_transient(int code, int io)
+{
+	switch (code) {
+	case XC_DNS:
+	case XC_CONNECT:
+	case XC_TIMEOUT:
+	case XC_RATE:
+	case XC_SERVER:
+		return 1;
+	case XC_TLS:
+		return io;
+	}
+	return 0;
+}
+
+/* E(n) = min(cap, base * 2^(n-1)) */
+static long long
+envelope(int n, long long cap_ms)
+{
+	long long e = RETRY_BASE_MS;
+
+	while (--n > 0 && e < cap_ms)
+		e *= 2;
+	return e < cap_ms ? e : cap_ms;
+}
+
+/* Retry-After in ms when it counts (above 0), capped; else 0. */
+static long long
+asked(long retry_after)
+{
+	if (retry_after <= 0)
+		return 0;
+	return retry_after > RETRY_AFTER_CAP_MS / 1000 ? RETRY_AFTER_CAP_MS :
+	    retry_after * 1000LL;
+}
+
+long long
+retry_floor_ms(int n, long retry_after, long long cap_ms)
+{
+	long long lo = envelope(n, cap_ms) / 2, ra = asked(retry_after);
+
+	return ra > lo ? ra : lo;
+}
+
+long long
+retry_wait_ms(int n, long retry_after, long long cap_ms)
+{
+	long long e = envelope(n, cap_ms), lo = e / 2, w, ra = asked(retry_after);
+	uint32_t rnd;
+
+	if (getentropy(&rnd, sizeof rnd) != 0)
+		rnd = (uint32_t)clock_ms() * 2654435761u;
+	w = lo + (long long)(rnd % (uint32_t)(e - lo + 1));
+	return ra > w ? ra : w;
+}
