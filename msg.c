@@ -176,8 +176,8 @@ b64url(unsigned char c)
 
 /*
  * Length of a JWT-shaped run at s, or 0: "eyJ" (base64 of '{"') then at
- * least 17 more base64url characters or dots, not counting dots at its end
- * (a full stop). A JWT cut short, without its dots, still counts.
+ * least 17 more base64url characters or dots; dots at its end (a full stop)
+ * are left out of it. A JWT cut short, without its dots, still counts.
  */
 static size_t
 jwtlen(const char *s)
@@ -188,9 +188,11 @@ jwtlen(const char *s)
 		return 0;
 	for (n = 3; b64url((unsigned char)s[n]) || s[n] == '.'; n++)
 		;
+	if (n < 20)
+		return 0;
 	while (s[n - 1] == '.')
 		n--;
-	return n >= 20 ? n : 0;
+	return n;
 }
 
 /* A character of a token (base64, base64url, JWT dots, RFC 6750). */

@@ -1,4 +1,5 @@
 /* see net.h */
+#define _GNU_SOURCE	/* pipe2() in glibc (the sanitizer builds) */
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>

@@ -3,7 +3,9 @@
  * http_feed, http_eof, http_head_done) against what http.h promises.
  *
  * Input: byte 0 chooses how the rest, the bytes a server sends, is cut
- * into pieces for http_feed (see cut()); then http_eof. In the rest,
+ * into pieces for http_feed (see cut()); then http_eof (with close_notify,
+ * and once more in one piece without it: the same end, but a body
+ * delimited by the close is then HTTP_BAD). In the rest,
  * "\xff\xfe" K C stands for K * 256 bytes C (see expand()), so that the
  * line, head and body caps are in reach of small inputs. The same bytes are
  * also fed in one piece and one byte at a time: all three must end the
@@ -14,7 +16,7 @@
  * Retry-After are NUL-terminated in their arrays; HTTP_BAD has a reason
  * and stays HTTP_BAD (http_feed and http_eof); HTTP_DONE stays HTTP_DONE
  * and later bytes change nothing; once the head is complete it stays so;
- * a complete response has a final status (>= 200), exactly Content-Length
+ * a complete response has a final status (200 to 599), exactly Content-Length
  * bytes of body when that frames it, none for 204 and 304.
  */
 #include <stdint.h>
@@ -33,7 +35,7 @@ struct outcome {
 
 #define EXPAND_MAX 300000
 
-static struct http_resp one, bytes, cut_r;
+static struct http_resp one, bytes, cut_r, bare;
 
 static uint64_t
 hash(const char *p, size_t n)
@@ -94,7 +96,7 @@ invariants(const struct http_resp *r, int ret)
 	}
 	CHECK(r->headlen <= HTTP_HEAD_MAX);
 	if (http_head_done(r))
-		CHECK(r->status >= 200 && r->status <= 999);
+		CHECK(r->status >= 200 && r->status <= 599);
 	if (ret == HTTP_DONE) {
 		CHECK(http_head_done(r));
 		if (r->status == 204 || r->status == 304)
@@ -106,7 +108,7 @@ invariants(const struct http_resp *r, int ret)
 
 static void
 run(struct http_resp *r, const char *p, size_t n, int mode, unsigned param,
-    struct outcome *o)
+    int notify, struct outcome *o)
 {
 	uint32_t rng = param * 2654435761u + 1;
 	size_t off = 0, k, doneblen = 0;
@@ -140,7 +142,7 @@ run(struct http_resp *r, const char *p, size_t n, int mode, unsigned param,
 		st = ret;
 	}
 	o->fed = st;
-	o->eof = http_eof(r);
+	o->eof = http_eof(r, notify);
 	invariants(r, o->eof);
 	CHECK(o->eof == HTTP_DONE || o->eof == HTTP_BAD);
 	if (st != HTTP_MORE)
@@ -148,11 +150,11 @@ run(struct http_resp *r, const char *p, size_t n, int mode, unsigned param,
 	if (st == HTTP_DONE)
 		CHECK(r->blen == doneblen && hash(r->body, r->blen) == donehash);
 	if (o->eof == HTTP_DONE && st == HTTP_MORE)	/* delimited by the close */
-		CHECK(!r->chunked && r->clen < 0);
+		CHECK(!r->chunked && r->clen < 0 && notify);
 	/* after the end: feeding and closing again change nothing */
 	CHECK(http_feed(r, "HTTP/1.1 200 OK\r\n\r\n", 19) == o->eof);
 	CHECK(http_feed(r, "", 0) == o->eof);
-	CHECK(http_eof(r) == o->eof);
+	CHECK(http_eof(r, 1) == o->eof && http_eof(r, 0) == o->eof);
 	invariants(r, o->eof);
 	o->headlen = r->headlen;
 }
@@ -192,11 +194,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p == NULL)
 		return 0;
 	expand(p, n, data + 1, size - 1);
-	run(&cut_r, p, n, data[0] & 3, data[0] >> 2, &oc);
-	run(&one, p, n, 3, 0, &o1);		/* cut at 0: one piece after an empty one */
-	run(&bytes, p, n, 0, 0, &ob);		/* one byte at a time */
+	run(&cut_r, p, n, data[0] & 3, data[0] >> 2, 1, &oc);
+	run(&one, p, n, 3, 0, 1, &o1);		/* cut at 0: one piece after an empty one */
+	run(&bytes, p, n, 0, 0, 1, &ob);	/* one byte at a time */
 	same(&cut_r, &oc, &one, &o1);
 	same(&bytes, &ob, &one, &o1);
+	run(&bare, p, n, 3, 0, 0, &oc);		/* closed without close_notify */
+	if (o1.fed == HTTP_MORE && o1.eof == HTTP_DONE)
+		CHECK(oc.eof == HTTP_BAD && strstr(bare.why, "close_notify") != NULL);
+	else
+		same(&bare, &oc, &one, &o1);
 	free(p);
 	return 0;
 }

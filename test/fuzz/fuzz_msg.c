@@ -14,8 +14,11 @@
  *   - no run shaped like a JWT ("eyJ" and 17 or more base64url characters
  *     or dots) is left.
  *   - no registered secret is left whole (for secrets without a character
- *     of "[redacted]", which the markers could otherwise spell), nor at
- *     the end of the line a start of one of 8 bytes or more.
+ *     of "[redacted]", which the markers could otherwise spell), nor a run
+ *     of RUN_MIN bytes of one anywhere, nor at the end of the line a start
+ *     of one of 8 bytes or more.
+ *   - the text kept between markers is the text's own, in order: what is
+ *     not redacted is never changed (a redacted line still reads as one).
  *   - one secret registered and the text exactly that secret: the result is
  *     exactly "[redacted]".
  *   - more secrets than the table holds: the text is withheld (the result
@@ -164,6 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			if (find(out, olen, secret[k], slen[k]) != NULL)
 				report("a secret is left", text, out);
+			for (i = 0; slen[k] >= RUN_MIN && i + RUN_MIN <= olen; i++)
+				if (find((const char *)secret[k], slen[k], out + i, RUN_MIN) != NULL)
+					report("a run of RUN_MIN bytes of a secret is left", text, out);
 			/* a start of it, 8 bytes or more, at the end of the line */
 			for (len = 8; len < slen[k] && len <= olen; len++)
 				if (memcmp(out + olen - len, secret[k], len) == 0)
@@ -172,6 +178,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mode == 1 && nreg == 1 && slen[0] > 0 &&
 		    memchr(secret[0], 0, slen[0]) == NULL && strcmp(out, "[redacted]") != 0)
 			report("a line that is only the secret (jwt-prefix-secret)", text, out);
+	}
+
+	/* the pieces between markers appear in the text, in order */
+	if (nreg <= 8) {
+		const char *t = text, *o = out, *m;
+
+		while (*o) {
+			size_t piece;
+
+			m = strstr(o, "[redacted]");
+			piece = m ? (size_t)(m - o) : strlen(o);
+			if (piece > 0) {
+				const char *at = find(t, strlen(t), o, piece);
+
+				if (at == NULL)
+					report("text outside the markers was changed", text, out);
+				t = at + piece;
+			}
+			if (m == NULL)
+				break;
+			o = m + 10;
+		}
 	}
 
 	msg_forget();

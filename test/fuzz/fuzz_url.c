@@ -6,9 +6,13 @@
  *   - url_parse() of the input (up to a NUL): 0 or XC_USAGE with a "bad
  *     URL" message; on success a host that url_hostport() allows (lower
  *     case, IPv6 without brackets, iplit right), a port 1..65535 in
- *     decimal, a path that starts with '/', ends in "/identity/token", has
- *     no space or control character and fits; the URL rebuilt from the
- *     parts parses to the same parts.
+ *     decimal, a path that is empty or starts with '/' and does not end in
+ *     one, has no space or control character and fits; the URL rebuilt from
+ *     the parts parses to the same parts.
+ *   - iam_endpoint() of the same: the same verdict unless the path does
+ *     not fit with "/identity/token" (XC_USAGE); on success the same host
+ *     and port, and the path url_parse() gave, with "/identity/token"
+ *     appended unless it already ended in it.
  *   - url_hostport() of the raw input bytes, with the same checks.
  *   - form_add() of the input bytes as a value (NUL and all) after a first
  *     field: exactly the expected percent-encoding (only ALPHA DIGIT
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "iam.h"
 #include "fuzz.h"
 
 static const char SUFFIX[] = "/identity/token";
@@ -90,9 +95,8 @@ check_path(const char *path)
 {
 	size_t n = strlen(path), i;
 
-	CHECK(n <= URL_PATH_MAX && n >= sizeof SUFFIX - 1);
-	CHECK(path[0] == '/');
-	CHECK(strcmp(path + n - (sizeof SUFFIX - 1), SUFFIX) == 0);
+	CHECK(n <= URL_PATH_MAX);
+	CHECK(n == 0 || (path[0] == '/' && path[n - 1] != '/'));
 	for (i = 0; i < n; i++)
 		CHECK((unsigned char)path[i] > 32 && (unsigned char)path[i] < 127 &&
 		    path[i] != '?' && path[i] != '#');
@@ -104,6 +108,7 @@ head(const struct url *u, size_t bodylen)
 {
 	static char big[8192];
 	char want[URL_HOST_MAX + 64], *dst;
+	const char *p;
 	size_t n;
 	int v6 = u->iplit == 6, defport = strcmp(u->port, "443") == 0;
 
@@ -111,8 +116,9 @@ head(const struct url *u, size_t bodylen)
 	CHECK(n > 0 && n < sizeof big && strlen(big) == n);
 	/* request line */
 	CHECK(strncmp(big, "POST ", 5) == 0);
-	CHECK(strncmp(big + 5, u->path, strlen(u->path)) == 0);
-	CHECK(strncmp(big + 5 + strlen(u->path), " HTTP/1.1\r\n", 11) == 0);
+	p = u->path[0] ? u->path : "/";
+	CHECK(strncmp(big + 5, p, strlen(p)) == 0);
+	CHECK(strncmp(big + 5 + strlen(p), " HTTP/1.1\r\n", 11) == 0);
 	/* Host */
 	snprintf(want, sizeof want, "\r\nHost: %s%s%s%s%s\r\n", v6 ? "[" : "", u->host,
 	    v6 ? "]" : "", defport ? "" : ":", defport ? "" : u->port);
@@ -151,6 +157,30 @@ reparse(const struct url *u)
 	CHECK(again.iplit == u->iplit);
 }
 
+/* iam_endpoint(): url_parse() and IAM's path. */
+static void
+endpoint(const char *s, const struct url *u)
+{
+	static struct url e;
+	static char want[URL_PATH_MAX + sizeof SUFFIX];
+	size_t n = strlen(u->path);
+	struct fail f;
+	int r;
+
+	if (n >= sizeof SUFFIX - 1 && strcmp(u->path + n - (sizeof SUFFIX - 1), SUFFIX) == 0)
+		snprintf(want, sizeof want, "%s", u->path);
+	else
+		snprintf(want, sizeof want, "%s%s", u->path, SUFFIX);
+	r = iam_endpoint(&e, s, &f);
+	if (strlen(want) > URL_PATH_MAX) {
+		CHECK(r == XC_USAGE && f.code == XC_USAGE);
+		return;
+	}
+	CHECK(r == 0);
+	CHECK(strcmp(e.host, u->host) == 0 && strcmp(e.port, u->port) == 0);
+	CHECK(e.iplit == u->iplit && strcmp(e.path, want) == 0);
+}
+
 static void
 url(const char *s, size_t bodylen)
 {
@@ -162,6 +192,9 @@ url(const char *s, size_t bodylen)
 	r = url_parse(&u, s, &f);
 	CHECK(r == 0 || r == XC_USAGE);
 	if (r != 0) {
+		static struct url e;
+
+		CHECK(iam_endpoint(&e, s, &f) == XC_USAGE);
 		CHECK(f.code == XC_USAGE);
 		CHECK(memchr(f.text, '\0', sizeof f.text) != NULL);
 		CHECK(strncmp(f.text, "bad URL: ", 9) == 0);
@@ -172,6 +205,7 @@ url(const char *s, size_t bodylen)
 	check_path(u.path);
 	reparse(&u);
 	head(&u, bodylen);
+	endpoint(s, &u);
 }
 
 static void
