@@ -4,7 +4,8 @@
 #   make ARCH=aarch64|s390x|ppc64le    ./crtoken-ARCH, with Debian's cross gcc
 #   make test       the whole suite: unit, end to end, network, image, examples,
 #                   sanitizers, memcheck, foreign ARCHes, fuzzing, reproducibility
-#   make check      the quick part: unit, end to end, network
+#   make check      the quick part: unit, end to end, network, a short chaos run
+#   make chaos      the invariant harness: 1000 seeded fault schedules (CHAOS_N)
 #   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
 #   make test-cross the unit and e2e suites for each foreign ARCH, under qemu-user
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each
@@ -193,6 +194,10 @@ $(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 deps-test:
 	@sh deps.sh test
 
+# what make check needs: no podman, qemu or cross compilers
+deps-check:
+	@sh deps.sh check
+
 CROSS_SUITES = $(foreach a,$(CROSS_ARCHES),cross-$(a)-unit cross-$(a)-e2e) multiarch
 FUZZ_SECONDS = 60
 TEST_FUZZ_SECONDS = 10
@@ -201,11 +206,19 @@ TEST_FUZZ_SECONDS = 10
 test: deps-test crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit \
     cross-builds
 	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit e2e net \
-	    image examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
+	    chaos image examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
 
-# the quick part: unit tests, end to end, network
-check: deps-test crtoken $(BUILD)/unit
-	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net
+# the quick part: unit tests, end to end, network, the short chaos run
+check: deps-check crtoken $(BUILD)/unit
+	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net chaos
+
+# the invariant harness, long: CHAOS_N schedules from CHAOS_SEED on CHAOS_JOBS
+# workers (make test runs the short fixed-seed one, and every kept seed)
+CHAOS_N = 1000
+CHAOS_SEED = 1
+CHAOS_JOBS = 4
+chaos: deps-check crtoken
+	$(PYTHON) test/chaos.py ./crtoken --seed $(CHAOS_SEED) --n $(CHAOS_N) --jobs $(CHAOS_JOBS)
 
 # every foreign ARCH: its binary and unit tests, dist, the multi-arch image
 cross-builds: deps-test
@@ -298,6 +311,6 @@ distclean:
 	rm -rf $(BUILD)
 
 FORCE:
-.PHONY: deps-test all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
+.PHONY: deps-test deps-check chaos all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
     bench demo size image image-multiarch test-image test-examples install uninstall \
     clean distclean FORCE

@@ -2,9 +2,11 @@
 # deps.sh: make sure what the build and the tests need is on this machine.
 #
 #   deps.sh build           musl-gcc, jsmn.h, the CA roots, xz
-#   deps.sh test            the above, plus openssl and python3 for the stand-in,
+#   deps.sh check           the above, plus openssl and python3 for the stand-in,
 #                           tinyproxy, dnsmasq and ip for the network tests,
-#                           podman and runc for the image, python3-yaml
+#                           strace and unshare (make check: no podman, no qemu)
+#   deps.sh test            the above, plus podman and runc for the image,
+#                           python3-yaml, valgrind, clang, the cross compilers
 #   deps.sh image|examples  what test/image.py or test/examples.py needs
 #   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
 #   deps.sh cross ARCH      cross gcc and musl-dev for ARCH (aarch64, s390x, ppc64le),
@@ -91,12 +93,21 @@ cross() {
 		"/usr/bin/qemu-$1-static qemu-user-static"
 }
 
+# what make check (unit, e2e, net, chaos) needs: the stand-in, the network
+# tests and strace; no podman, qemu or cross compilers
+check_pkgs() {
+	build_pkgs
+	need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
+		"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/strace strace" \
+		"/usr/bin/unshare util-linux"
+}
+
 case ${1:-} in
 build) build_pkgs ;;
-test) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
-	"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/podman podman" \
+check) check_pkgs ;;
+test) check_pkgs; need_pkgs "/usr/bin/podman podman" \
 	"/usr/sbin/runc runc" "/usr/lib/podman/netavark netavark" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" \
-	"/usr/bin/strace strace" "/usr/bin/valgrind valgrind" "clang clang" \
+	"/usr/bin/valgrind valgrind" "clang clang" \
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
 	for a in aarch64 s390x ppc64le; do cross $a; done ;;
 image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podman podman" \
@@ -104,5 +115,5 @@ image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podma
 examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
 cross) [ $# -eq 2 ] || die "usage: deps.sh cross ARCH"; cross "$2" ;;
-*) die "usage: deps.sh build|test|image|examples|bearssl DIR|cross ARCH" ;;
+*) die "usage: deps.sh build|check|test|image|examples|bearssl DIR|cross ARCH" ;;
 esac

@@ -4,6 +4,7 @@
 # Run from the top of the tree after make has built what they test.
 #
 #   unit, e2e, net, image, examples     ./crtoken and build/unit
+#   chaos                               ./crtoken under fixed-seed fault schedules
 #   asan-unit, asan-e2e, memcheck       build/asan: ASan+UBSan, valgrind
 #   cross-ARCH-unit, cross-ARCH-e2e     ./crtoken-ARCH under qemu-ARCH-static
 #   multiarch                           dist/ and the manifest list
@@ -22,6 +23,7 @@ command_for() {
 	unit) echo "build/unit" ;;
 	e2e) echo "$py test/e2e.py ./crtoken" ;;
 	net) echo "$py test/net.py ./crtoken" ;;
+	chaos) echo "$py test/chaos.py ./crtoken --seed 1 --n ${CHAOS_N:-60} --jobs 2 --regressions" ;;
 	image) echo "$py test/image.py ./crtoken" ;;
 	examples) echo "/usr/bin/python3 test/examples.py ./crtoken" ;;
 	asan-unit) echo "env $asan_env $ubsan_env build/asan/unit" ;;
