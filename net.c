@@ -1,5 +1,6 @@
 /* see net.h */
 #define _GNU_SOURCE	/* pipe2() in glibc (the sanitizer builds) */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
@@ -137,7 +138,7 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 {
 	sigset_t all, old;
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid, parent;
 	int p[2], s, st;
 
 	if (literal(host, port, a))
@@ -147,7 +148,11 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 	/* the child runs none of our signal handlers (no file of ours is its to remove) */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
+	parent = getpid();
 	if ((pid = fork()) == 0) {
+		/* and it does not outlive us (a signal may end us while it waits) */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
 		for (s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
 		sigemptyset(&all);

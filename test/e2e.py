@@ -1515,6 +1515,34 @@ def last_conn():
     return max([t["conn"] for t in iam.timeline(E.state)] + [0])
 
 
+@test
+def resolver_child_never_outlives_crtoken():
+    """Name resolution runs in a child process; a signal that ends crtoken while
+    the child waits (here on an /etc/hosts that never answers) ends it too."""
+    if need_chroot():
+        return need_chroot()
+    root = make_root({"/ca.pem": open(E.ca).read(), "/cr": E.cr})
+    os.unlink(os.path.join(root, "etc/hosts"))
+    os.mkfifo(os.path.join(root, "etc/hosts"))	# nobody ever writes it
+    for args in (["--timeout", "20"], ["watch", "-o", "/token"]):
+        p = subprocess.Popen([CHROOT, root] + launch("/crtoken") + args + [
+            "--url", E.url, "--cacert", "/ca.pem", "--token-file", "/cr", "--profile-id",
+            iam.PROFILE_ID], env=child_env(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            kids = wait_for(lambda: open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split(), 5)
+            check(kids, "%s: the resolver child started" % args)
+            p.send_signal(signal.SIGTERM)
+            code = p.wait(timeout=5)
+            check(code == (0 if "watch" in args else 143), "%s: exit %s" % (args, code))
+            check(wait_for(lambda: not os.path.exists("/proc/%s" % kids[0]), 2),
+                  "%s: the resolver child %s is gone" % (args, kids[0]))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def request_times(after):
     """When the connections after number `after` were accepted (epoch seconds),
     in order; connections still open are not listed yet."""
