@@ -11,7 +11,6 @@
 #include "jwt.h"
 #include "file.h"
 #include "net.h"
-#include "retry.h"
 #include "tls.h"
 
 #ifndef VERSION
@@ -423,7 +422,7 @@ dial(const struct iam_req *rq, long long deadline, int *fd, struct fail *f)
  * How an exchange ended, decided in one place: success only with the token
  * success() committed in this exchange. A failure without a class is a
  * bug, and fails closed; a transport failure once the deadline has passed
- * is the deadline's.
+ * is the deadline's (an answer that came, a 429 say, keeps its class).
  */
 static int
 verdict(int r, struct iam_token *tok, long long deadline, struct fail *f)
@@ -437,7 +436,9 @@ verdict(int r, struct iam_token *tok, long long deadline, struct fail *f)
 		return fail(f, ms_left(deadline) == 0 ? XC_TIMEOUT : XC_INTERNAL,
 		    "exchange: ended without a token%s", ms_left(deadline) == 0 ?
 		    ": deadline passed (--timeout)" : " or a reason (a bug)");
-	if (ms_left(deadline) == 0 && r != XC_TIMEOUT && retry_transient(r, f->io)) {
+	/* no answer came: resolution, connection or TLS torn down (not a verdict) */
+	if (ms_left(deadline) == 0 && (r == XC_DNS || r == XC_CONNECT ||
+	    (r == XC_TLS && f->io))) {
 		memcpy(text, f->text, sizeof text);
 		fail(f, XC_TIMEOUT, "deadline passed (--timeout): %s", text);
 		f->io = 1;
