@@ -273,9 +273,9 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	memset(&tr, 0, sizeof tr);
 	rq->trace = &tr;
 	if (have)
-		r = iam_exchange(rq, &tok, clock_ms() + c->timeout_ms, f);
+		r = iam_exchange(rq, &tok, c->deadline, f);
 	else
-		r = iam_probe(rq, clock_ms() + c->timeout_ms, f);
+		r = iam_probe(rq, c->deadline, f);
 	rq->trace = NULL;
 	network(rq, &tr, r, f);
 	if (!have)

@@ -18,7 +18,7 @@
 
 struct check {
 	const char *token_file;	/* NULL: the default paths */
-	long long timeout_ms;	/* for the network steps */
+	long long deadline;	/* of the network steps (clock_ms()) */
 	int json;
 };
 

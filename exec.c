@@ -23,7 +23,8 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok,
 {
 	extern char **environ;
 	static char tokvar[EXEC_NAME_MAX + 1 + IAM_TOKEN_MAX], expvar[64], path[4096];
-	static const int sigs[] = { SIGPIPE, SIGALRM, SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = { SIGPIPE, SIGXFSZ, SIGALRM, SIGTERM, SIGINT,
+	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	const char *dirs, *d, *e;
 	char **envp, **v;
 	size_t n = 0, nlen = strlen(name);

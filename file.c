@@ -80,14 +80,18 @@ put(int fd, const char *p, size_t n, long long deadline)
 	struct pollfd pfd;
 
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w;
 
-		if (w > 0) {
+		if (file_stop) {	/* a signal asked to give up (a short write says so too) */
+			errno = EINTR;
+			return -1;
+		}
+		if ((w = write(fd, p, n)) > 0) {
 			p += w;
 			n -= (size_t)w;
 			continue;
 		}
-		if (w < 0 && errno == EINTR && !file_stop)
+		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
 			if (deadline != 0 && ms_left(deadline) == 0) {
@@ -122,12 +126,19 @@ out_fail(struct fail *f, const char *what, const char *path)
 	return XC_OUTPUT;
 }
 
-/* Names of descriptor 1. */
+/* Whether path (after symlinks) is what descriptor fd is open on. */
 static int
-is_stdout(const char *path)
+is_fd(const char *path, const struct stat *st, int fd)
 {
-	return strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/fd/1") == 0 ||
-	    strcmp(path, "/proc/self/fd/1") == 0;
+	struct stat fs;
+	char name[32];
+
+	fmt(name, sizeof name, "/dev/fd/%d", fd);
+	if (strcmp(path, name) == 0 || strcmp(path, fd == 1 ? "/dev/stdout" :
+	    "/dev/stderr") == 0)
+		return 1;
+	return st != NULL && fstat(fd, &fs) == 0 && fs.st_dev == st->st_dev &&
+	    fs.st_ino == st->st_ino;
 }
 
 /* A FIFO or a character device: written in place. */
@@ -164,15 +175,21 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 	unsigned char rnd[6];
 	char hex[2 * sizeof rnd + 1];
 	struct stat st;
+	sigset_t all, old;
 	size_t i;
 	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-	int fd, dfd;
+	int fd, dfd, got;
 
 	if (*path == '\0' || (slash && slash[1] == '\0'))
 		return fail(f, XC_OUTPUT, "output %s: not a file name", path);
-	if (is_stdout(path))
+	got = stat(path, &st) == 0;
+	/* however it is spelled: stdout is written as stdout, stderr never */
+	if (is_fd(path, got ? &st : NULL, 1))
 		return file_stdout(data, n, f);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (is_fd(path, got && !S_ISCHR(st.st_mode) ? &st : NULL, 2))
+		return fail(f, XC_OUTPUT, "output %s: that is stderr; a token never "
+		    "goes there", path);
+	if (got && !S_ISREG(st.st_mode)) {
 		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
 			return in_place(path, data, n, deadline, f);
 		return fail(f, XC_OUTPUT, "output %s: a %s, not a file; it is left "
@@ -190,11 +207,20 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 	if (fmt(tmp, sizeof tmp, "%.*s.%s.%s.tmp", (int)dlen, path, path + dlen,
 	    hex) >= sizeof tmp)
 		return fail(f, XC_OUTPUT, "output %s: path too long", path);
+	/* no signal between the file's creation and file_abort() knowing of it */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode & 0600);
-	if (fd < 0)
+	if (fd >= 0)
+		tmp_live = 1;
+	else
+		i = (size_t)errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
+		errno = (int)i;
 		return out_fail(f, "creating a temporary file beside", path);
-	tmp_live = 1;
+	}
 	if (put(fd, data, n, 0) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
 		int err = errno;
 		close(fd);

@@ -30,8 +30,11 @@ long file_read(const char *path, char *buf, size_t cap, int regular);
  * path (after symlinks: /dev/null, a tty, a named pipe with a reader) is
  * written in place, its mode untouched, never replaced; a write that would
  * block waits until deadline (clock_ms(); 0: no deadline). /dev/stdout,
- * /dev/fd/1 and /proc/self/fd/1 mean descriptor 1. A directory, a socket or
- * a block device at path is an error. Returns 0 or XC_OUTPUT with f filled.
+ * /dev/fd/1 and whatever path is the file descriptor 1 is open on mean
+ * descriptor 1; /dev/stderr, /dev/fd/2 and the regular file or pipe that
+ * descriptor 2 is open on are refused (a token never goes to stderr). A
+ * directory, a socket or a block device at path is an error. Returns 0 or
+ * XC_OUTPUT with f filled.
  */
 int file_write(const char *path, unsigned mode, const void *data, size_t n,
     long long deadline, struct fail *f);

@@ -269,10 +269,12 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	if (len < 0)
 		return fail(f, XC_RESPONSE, "invalid response: access_token is not "
 		    "a string");
+	if (len == 0)
+		return fail(f, XC_RESPONSE, "invalid response: access_token is empty");
+	if (jwt_shape(tok->access, (size_t)len) < 0)
+		return fail(f, XC_RESPONSE, "invalid response: access_token is not "
+		    "a JWT (three dot-separated base64url parts), as IAM issues them");
 	msg_secret(tok->access, (size_t)len);
-	if (b64token(tok->access, (size_t)len) < 0)
-		return fail(f, XC_RESPONSE, "invalid response: access_token is "
-		    "empty or has characters a bearer token cannot have");
 	fmt(tok->type, sizeof tok->type, "Bearer");
 	t = json_get(&js, 0, "token_type");
 	if (t >= 0) {
@@ -303,13 +305,16 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 		life = ei * 1000;
 	if (ex >= 0 && (life < 0 || (ex * 1000 - now < life && ex * 1000 - now > 0)))
 		life = ex * 1000 - now;
-	if ((ei >= 0 || ex >= 0) && life <= 0)
+	if (ei < 0 && ex < 0)
+		return fail(f, XC_RESPONSE, "invalid response: no expiry (neither "
+		    "expires_in, expiration nor the token's exp claim)");
+	if (life <= 0)
 		return fail(f, XC_RESPONSE, "invalid response: the access token has "
 		    "already expired (expires_in %lld, expiration %lld, now %lld); "
 		    "is this machine's clock right?", ei, ex, now / 1000);
 	tok->life_ms = life;
-	tok->expires_in = ei >= 0 ? ei : life > 0 ? life / 1000 : 0;
-	tok->expiration = ex >= 0 ? ex : ei >= 0 ? now / 1000 + ei : 0;
+	tok->expires_in = ei >= 0 ? ei : life / 1000;
+	tok->expiration = ex >= 0 ? ex : now / 1000 + ei;
 	tok->len = (size_t)len;
 	return 0;
 }

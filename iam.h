@@ -36,10 +36,10 @@ struct iam_token {
 	size_t len;			/* 0 unless this exchange succeeded */
 	char type[32];			/* token_type, "Bearer" by default */
 	long long expires_in;		/* seconds, as IAM said or derived */
-	long long expiration;		/* epoch seconds; 0: IAM gave no expiry */
+	long long expiration;		/* epoch seconds, as IAM said or derived */
 	long long life_ms;		/* valid for this long after arrival (the
 					   lesser of expires_in and expiration -
-					   now), -1 when unknown */
+					   now), above 0 */
 	long retry_after;		/* seconds asked by Retry-After, -1 if none;
 					   set on failures too */
 };
@@ -54,8 +54,9 @@ int iam_endpoint(struct url *u, const char *s, struct fail *f);
 /*
  * iam_exchange(): one exchange, all of it before deadline (clock_ms()).
  * It succeeds in one way only: a token parsed out of an HTTP 200 answer of
- * this exchange, non-empty and shaped as a bearer token, unexpired, from a
- * response that ended properly. Then it returns 0 with tok filled (tok->len
+ * this exchange, shaped as IAM issues them (a JWT), with an expiry
+ * (expires_in, expiration or its exp claim) not yet passed, from a response
+ * that ended properly. Then it returns 0 with tok filled (tok->len
  * > 0). Anything else returns the exit class with f filled, tok->len 0;
  * XC_TIMEOUT whenever the deadline passed before a token was in hand,
  * whatever the stage. Every buffer that held a token is wiped before it
@@ -69,8 +70,8 @@ int iam_probe(const struct iam_req *rq, long long deadline, struct fail *f);
 
 /*
  * iam_response(): interpret a complete HTTP response (status, Content-Type
- * and body) as IAM's answer. Returns 0 with tok filled (200 only, with a
- * valid access token that has not expired), or the class (XC_IAM,
+ * and body) as IAM's answer. Returns 0 with tok filled (200 only, with an
+ * access token that is a JWT, with an expiry not yet passed), or the class (XC_IAM,
  * XC_RATE, XC_SERVER, XC_RESPONSE) with f explaining it. cr (may be NULL)
  * is the CR token, whose claims may make a hint.
  */

@@ -1,5 +1,6 @@
 /* see msg.h */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -308,6 +309,49 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * Write p[0..n) to fd 2, each piece waiting at most wait_ms for room; what
+ * gets none is dropped: a log reader that stopped reading must not stop
+ * crtoken. After a line was dropped, the next ones do not wait until one
+ * gets through. A line fits in the free page POLLOUT promises on a pipe.
+ */
+static void
+put2(const char *p, size_t n, int wait_ms)
+{
+	static volatile int stalled;
+	struct pollfd pfd;
+	ssize_t w;
+	int r;
+
+	while (n > 0) {
+		pfd.fd = 2;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if ((r = poll(&pfd, 1, stalled ? 0 : wait_ms)) < 0 && errno == EINTR)
+			continue;
+		if (r != 1 || !(pfd.revents & POLLOUT)) {
+			stalled = 1;
+			return;
+		}
+		stalled = 0;
+		if ((w = write(2, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+msg_urgent(const char *p, size_t n)
+{
+	int err = errno;
+
+	put2(p, n, 0);
+	errno = err;
+}
+
 static void
 emit(const char *text)
 {
@@ -317,7 +361,7 @@ emit(const char *text)
 	fmt(raw, sizeof raw, "crtoken: %s", text);
 	n = msg_redact(line, sizeof line - 1, raw);
 	line[n++] = '\n';
-	(void)write_all(2, line, n);
+	put2(line, n, MSG_WAIT_MS);
 }
 
 void

@@ -86,12 +86,17 @@ size_t msg_mark(void);
 void msg_release(size_t mark);
 
 /*
- * msg_line(): write "crtoken: <text>\n" to fd 2, redacted, in one write().
- * note(): when msg_verbose is set, the same for a "-v" progress line.
+ * msg_line(): write "crtoken: <text>\n" to fd 2, redacted. A stderr that
+ * has no room for MSG_WAIT_MS (a log reader that stopped reading) loses
+ * the line rather than stopping crtoken. note(): when msg_verbose is set,
+ * the same for a "-v" progress line. msg_urgent(): p[0..n) to fd 2 only if
+ * there is room now, never waiting: for signal handlers (async-signal-safe).
  */
+#define MSG_WAIT_MS 1000
 extern int msg_verbose;
 void msg_line(const char *text);
 void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void msg_urgent(const char *p, size_t n);
 
 /*
  * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered

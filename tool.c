@@ -137,7 +137,7 @@ static const char usage_text[] =
 "exec: 126 when CMD cannot be executed, 127 when it is not found.\n"
 "watch: 0 when stopped by SIGTERM or SIGINT. The other modes: 128+N when\n"
 "stopped by signal N before they finish (143 SIGTERM, 130 SIGINT, 129\n"
-"SIGHUP), even as PID 1.\n";
+"SIGHUP, 131 SIGQUIT, 138 SIGUSR1, 140 SIGUSR2), even as PID 1.\n";
 
 static struct {
 	const char *profile_id, *profile_name, *profile_crn, *profile;
@@ -197,20 +197,27 @@ usage_error(const char *f, ...)
 }
 
 /*
- * SIGTERM, SIGINT, SIGHUP (128 + N) and the whole-run timer (SIGALRM: 9)
- * end the one-shot run, exec before CMD starts, and check, at once, even
- * as PID 1 (whose default is to ignore them). While the result is being
- * written they only interrupt a write that blocks: a result fully written
- * is a success, one cut short is the signal's code.
+ * SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (128 + N) and the
+ * whole-run timer (SIGALRM: 9) end the one-shot run, exec before CMD
+ * starts, and check, at once, even as PID 1 (whose default is to ignore
+ * them); watch (until its own handlers are in) ends with 0 on SIGTERM and
+ * SIGINT. While the result is being written they only interrupt a write
+ * that blocks: a result fully written is a success, one cut short is the
+ * signal's code. Nothing here waits: the line goes out only if stderr has
+ * room.
  */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+    SIGUSR2, SIGALRM };
+
 static void
 on_stop(int sig)
 {
 	static const char mt[] = "crtoken: deadline passed: no result within --timeout ";
 	static const char ms[] = "crtoken: stopped by signal ";
-	int code = sig == SIGALRM ? XC_TIMEOUT : 128 + sig;
-	char num[24];
-	size_t n = sizeof num;
+	char line[sizeof mt + 24];
+	int code = sig == SIGALRM ? XC_TIMEOUT : opt.verb == WATCH &&
+	    (sig == SIGTERM || sig == SIGINT) ? 0 : 128 + sig;
+	size_t n = sizeof line, k;
 	long v = sig == SIGALRM ? timeout_s : sig;
 
 	if (writing) {
@@ -221,18 +228,16 @@ on_stop(int sig)
 	}
 	file_abort();
 	if (!opt.quiet) {
-		num[--n] = '\n';
+		line[--n] = '\n';
 		if (sig == SIGALRM)
-			num[--n] = 's';
+			line[--n] = 's';
 		do {
-			num[--n] = (char)('0' + v % 10);
+			line[--n] = (char)('0' + v % 10);
 			v /= 10;
 		} while (v > 0 && n > 0);
-		if (sig == SIGALRM)
-			(void)write_all(2, mt, sizeof mt - 1);
-		else
-			(void)write_all(2, ms, sizeof ms - 1);
-		(void)write_all(2, num + n, sizeof num - n);
+		k = sig == SIGALRM ? sizeof mt - 1 : sizeof ms - 1;
+		memcpy(line + n - k, sig == SIGALRM ? mt : ms, k);
+		msg_urgent(line + n - k, sizeof line - (n - k));
 	}
 	iam_wipe();
 	explicit_bzero(&tok, sizeof tok);
@@ -700,27 +705,35 @@ main(int argc, char **argv)
 	deadline = clock_ms();
 	std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit is a write error (14), not death with a temporary file left */
+	signal(SIGXFSZ, SIG_IGN);
 	/* no core dump, no ptrace by the same user: tokens will be in memory */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	parse_args(argc, argv);
-	if (opt.verb != WATCH) {	/* watch has its own */
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_stop;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGALRM, &sa, NULL);
-	}
+	memset(&sa, 0, sizeof sa);	/* watch puts in its own when it starts */
+	sa.sa_handler = on_stop;
+	for (n = 0; n < sizeof stop_signals / sizeof stop_signals[0]; n++)
+		sigaction(stop_signals[n], &sa, NULL);
 	configure(&rq);
+	/* one-shot, exec and check: the deadline covers everything from the
+	   start, name resolution included; the timer is the last resort behind it */
+	deadline += cfg.timeout_ms;
+	if (opt.verb != WATCH) {
+		it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
+		it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 
 	if (opt.cacert) {
 		static char pem[4 << 20];
-		long len = file_read(opt.cacert, pem, sizeof pem, 0);
+		long len = file_read(opt.cacert, pem, sizeof pem, 1);
 
 		if (len == -1)
 			usage_error("--cacert %s: %s", opt.cacert, strerror(errno));
 		if (len == -2)
 			usage_error("--cacert %s: larger than 4 MiB", opt.cacert);
+		if (len == -3)
+			usage_error("--cacert %s: not a regular file", opt.cacert);
 		if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
 			usage_error("%s", fl.text);
 	}
@@ -731,19 +744,12 @@ main(int argc, char **argv)
 		finish(watch_run(&w, &rq, &fl));
 	}
 	if (opt.verb == CHECK) {
-		struct check c = { opt.token_file, cfg.timeout_ms, opt.json };
+		struct check c = { opt.token_file, deadline, opt.json };
 
 		r = check_run(&c, &rq, &fl);
 		fl.text[0] = '\0';	/* the report said it all */
 		finish(r);
 	}
-
-	/* one-shot and exec: the deadline covers everything from here, name
-	   resolution included; the timer is the last resort behind it */
-	deadline += cfg.timeout_ms;
-	it.it_value.tv_sec = (cfg.timeout_ms + 200) / 1000;
-	it.it_value.tv_usec = (cfg.timeout_ms + 200) % 1000 * 1000;
-	setitimer(ITIMER_REAL, &it, NULL);
 
 	if ((r = iam_crtoken(opt.token_file, &rq, NULL, &fl)) != 0)
 		finish(r);
@@ -767,9 +773,13 @@ main(int argc, char **argv)
 		r = file_write(opt.output, (unsigned)cfg.mode, out, n, deadline, &fl);
 	else
 		r = file_stdout(out, n, &fl);
-	if (r != 0 && stopped)
+	if (r != 0 && stopped) {
+		char why[sizeof fl.text];
+
+		memcpy(why, fl.text, sizeof why);
 		finish(fail(&fl, stopped, "%s: %s", stopped == XC_TIMEOUT ?
-		    "deadline passed (--timeout)" : "stopped by a signal", fl.text));
+		    "deadline passed (--timeout)" : "stopped by a signal", why));
+	}
 	if (r != 0)
 		finish(r);
 	if (opt.output && strcmp(opt.output, "-") != 0)

@@ -1,6 +1,7 @@
 /* see watch.h */
 #include <sys/prctl.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include "watch.h"
 
 #define MIN_REFRESH_MS 1000	/* between two exchanges, whatever asks */
-#define UNKNOWN_LIFETIME_MS 60000	/* when IAM says nothing of the expiry */
 
 static volatile sig_atomic_t hup;
 static int quiet;
@@ -63,18 +63,18 @@ on_expiry(int sig)
 	errno = err;
 }
 
+/* SIGTERM, SIGINT: stop with 0; SIGQUIT, SIGUSR1, SIGUSR2: the same cleanup, 128 + N */
 static void
 on_term(int sig)
 {
 	static const char m[] = "crtoken: watch: stopping\n";
 
-	(void)sig;
 	file_abort();
 	if (ready_path != NULL)
 		(void)unlink(ready_path);
 	if (!quiet)
-		(void)write_all(2, m, sizeof m - 1);
-	_exit(0);
+		msg_urgent(m, sizeof m - 1);
+	_exit(sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig);
 }
 
 static void
@@ -96,18 +96,24 @@ say(const char *f, ...)
 
 /*
  * Sleep until until (monotonic ms), SIGHUP (blocked outside this wait)
- * bringing it forward, but never before floor.
+ * bringing it forward, but never before floor (after a failure, floor is
+ * until: the retry policy's wait stands).
  */
 static void
 nap(long long until, long long floor, const sigset_t *open)
 {
+	int failed = floor >= until;
+
 	for (;;) {
 		struct timespec ts;
 		long long now = clock_ms(), left = until - now;
 
 		if (hup) {
 			hup = 0;
-			if (until > floor) {
+			if (failed)
+				say("watch: SIGHUP: the retry is due in %lld ms (the retry "
+				    "policy's wait stands)", left > 0 ? left : 0);
+			else if (until > floor && until > now) {
 				until = floor > now ? floor : now;
 				if (until > now)
 					say("watch: SIGHUP: refreshing in %lld ms (no sooner "
@@ -115,8 +121,8 @@ nap(long long until, long long floor, const sigset_t *open)
 				else
 					say("watch: SIGHUP: refreshing now");
 			} else
-				say("watch: SIGHUP: a retry is already due in %lld ms "
-				    "(the retry policy's wait stands)", left > 0 ? left : 0);
+				say("watch: SIGHUP: a refresh is already due in %lld ms",
+				    left > 0 ? left : 0);
 			continue;
 		}
 		if (left <= 0)
@@ -127,9 +133,19 @@ nap(long long until, long long floor, const sigset_t *open)
 	}
 }
 
-/* Create READY, never through a symlink. 0 or XC_OUTPUT. */
+/* Whether paths a and b name the same file (both existing), or are the same string. */
 static int
-ready_create(struct fail *f)
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return strcmp(a, b) == 0 || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* Create READY, never through a symlink, never in FILE's place. 0 or XC_OUTPUT. */
+static int
+ready_create(const char *file, struct fail *f)
 {
 	int fd, i;
 
@@ -140,7 +156,12 @@ ready_create(struct fail *f)
 			close(fd);
 			return 0;
 		}
-		if (errno != EEXIST || unlink(ready_path) < 0)
+		if (errno != EEXIST)
+			break;
+		if (same_file(ready_path, file))
+			return fail(f, XC_OUTPUT, "ready file %s: it is FILE %s", ready_path,
+			    file);
+		if (unlink(ready_path) < 0)
 			break;
 	}
 	return fail(f, XC_OUTPUT, "ready file %s: %s", ready_path, strerror(errno));
@@ -148,7 +169,7 @@ ready_create(struct fail *f)
 
 /* FILE holds a token valid until until (monotonic ms): READY exists until then. */
 static int
-ready_set(long long until, struct fail *f)
+ready_set(long long until, const char *file, struct fail *f)
 {
 	struct itimerspec it = { { 0, 0 }, { (time_t)(until / 1000),
 	    (long)(until % 1000 * 1000000) } };
@@ -161,7 +182,7 @@ ready_set(long long until, struct fail *f)
 	sigaddset(&alrm, SIGALRM);
 	sigprocmask(SIG_BLOCK, &alrm, &old);
 	ready_until = until;
-	if (!ready_on && (r = ready_create(f)) == 0)
+	if (!ready_on && (r = ready_create(file, f)) == 0)
 		ready_on = 1;
 	if (have_timer)
 		(void)syscall(SYS_timer_settime, expiry, TIMER_ABSTIME, &it, NULL);
@@ -169,11 +190,15 @@ ready_set(long long until, struct fail *f)
 	return r;
 }
 
-/* One refresh: read the CR token, exchange, write FILE. 0 or the class; *got: when the token came. */
+/*
+ * One refresh: read the CR token, exchange, write FILE. 0 or the class;
+ * *until: when the token in FILE expires (monotonic ms).
+ */
 static int
-refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *got,
+refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *until,
     struct fail *f)
 {
+	long long by;
 	size_t n;
 	int r;
 
@@ -182,12 +207,19 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *got,
 		return r;
 	if ((r = iam_exchange(rq, &tok, clock_ms() + w->timeout_ms, f)) != 0)
 		return r;
-	*got = clock_ms();
+	*until = clock_ms() + tok.life_ms;
 	n = iam_format(w->format, &tok, out, sizeof out);
 	if (n >= sizeof out)
 		return fail(f, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out);
-	return file_write(w->path, w->mode, out, n, clock_ms() + w->timeout_ms, f);
+	/* a FIFO or a device may make the write wait: not past the token's life */
+	by = clock_ms() + w->timeout_ms;
+	if ((r = file_write(w->path, w->mode, out, n, by < *until ? by : *until, f)) != 0)
+		return r;
+	if (clock_ms() >= *until)
+		return fail(f, XC_OUTPUT, "writing %s took longer than the token "
+		    "lived (%lld ms)", w->path, tok.life_ms);
+	return 0;
 }
 
 /* After the round's line is out (redaction needs them): wipe the tokens. */
@@ -217,6 +249,9 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_expiry;
@@ -230,6 +265,10 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 	sigaddset(&hupset, SIGHUP);
 	sigprocmask(SIG_BLOCK, &hupset, &open);
 	sigdelset(&open, SIGHUP);
+	if (ready_path != NULL && (same_file(ready_path, w->path) ||
+	    (w->token_file != NULL && same_file(ready_path, w->token_file))))
+		return fail(f, XC_USAGE, "--ready-file %s: names FILE or the token "
+		    "file; it must be a file of its own", ready_path);
 	/* READY left by an earlier run says nothing about this one */
 	if (ready_path != NULL && unlink(ready_path) < 0 && errno != ENOENT)
 		return fail(f, XC_OUTPUT, "ready file %s: removing what an earlier "
@@ -239,25 +278,26 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 		    "when the token expires: %s", ready_path, strerror(errno));
 
 	for (;;) {
-		long long start = clock_ms(), got = 0, next, floor, wait, life;
+		long long start = clock_ms(), until = 0, next, floor, wait, left;
 
 		hup = 0;
-		r = refresh(w, rq, mark, &got, f);
+		r = refresh(w, rq, mark, &until, f);
 		if (r == 0) {
-			life = tok.life_ms >= 0 ? tok.life_ms : UNKNOWN_LIFETIME_MS;
 			attempt = 0;
 			first = 0;
-			valid_until = got + life;
-			if ((r = ready_set(valid_until, f)) != 0)
+			valid_until = until;
+			if ((r = ready_set(valid_until, w->path, f)) != 0)
 				return r;
-			wait = life * 8 / 10;
-			next = got + wait;
+			next = until - tok.life_ms + tok.life_ms * 8 / 10;
 			floor = start + MIN_REFRESH_MS;
 			if (next < floor)
 				next = floor;
+			left = next - clock_ms();
+			if (left < 0)
+				left = 0;
 			say("watch: wrote %s: token expires in %lld s; next refresh in "
-			    "%lld.%lld s", w->path, life / 1000, (next - clock_ms()) / 1000,
-			    (next - clock_ms()) % 1000 / 100);
+			    "%lld.%lld s", w->path, tok.life_ms / 1000, left / 1000,
+			    left % 1000 / 100);
 		} else {
 			long long now = clock_ms();
 

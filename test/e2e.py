@@ -125,7 +125,7 @@ class Env:
         r = Result(p.returncode, (p.stdout or b"").decode("utf-8", "replace"),
                    p.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
         r.verbose = "-v" in args or "--verbose" in args
-        for s in self.secrets + self.issued():
+        for s in self.secrets + [t for t in self.issued() if len(t) >= 16]:
             check(s not in r.err, "a token leaked to stderr", r)
             check(s[:40] not in r.err, "a token prefix leaked to stderr", r)
             check(r.code == 0 or s[:40] not in r.out, "a token on stdout of a failed run", r)
@@ -1867,6 +1867,252 @@ def iam_error_quoting_the_signature_in_pieces_is_redacted():
             check(piece[:16] not in r.err and piece[-16:] not in r.err, "no piece of the signature", r)
         check("Signature starts [redacted], ends [redacted]." in r.err,
               "the message still reads as a sentence", r)
+
+
+# ---------------------------------------------------------------- review of the fail-closed change
+
+def full_pipe():
+    """A pipe whose buffer is full and that nobody reads: (read end, write end)."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    return r, w
+
+
+@test
+def blocked_stderr_never_holds_crtoken():
+    """A log collector that stopped reading: stderr full. Before, the error line
+    blocked, then the timer's own line blocked too: the run never ended."""
+    r, w = full_pipe()
+    try:
+        for args, script in ((["--timeout", "2"], "resp=hang"), (["-v", "--timeout", "3"], "resp=ok")):
+            E.srv.script(script)
+            t0 = time.monotonic()
+            p = subprocess.Popen(launch() + E.base() + args, env=child_env(), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=w)
+            out, _ = p.communicate(timeout=15)
+            secs = time.monotonic() - t0
+            check(secs < 4.5, "%s: ended by --timeout + 1 s or so (%.2fs)" % (args, secs))
+            if script == "resp=ok":
+                check(p.returncode == 0 and out.decode() == E.issued()[-1] + "\n",
+                      "-v with a full stderr still gives the token (%s)" % p.returncode)
+            else:
+                check(p.returncode == 9, "exit 9 (got %s)" % p.returncode)
+        d = tempfile.mkdtemp(dir=E.dir)
+        E.srv.script("expires=3600")
+        p = subprocess.Popen(launch() + ["watch"] + E.base() + ["-o", os.path.join(d, "t")],
+                             env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=w)
+        check(wait_for(lambda: read(os.path.join(d, "t")), 8), "watch wrote FILE with stderr full")
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=10)
+        check(code == 0 and time.monotonic() - t0 < 2, "watch ends on SIGTERM with stderr full")
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+@test
+def stdout_cut_by_the_timer_ends_the_run():
+    """stdout a terminal with less room than the token: the write is partial,
+    then blocks. Before, the timer fired, the short write was resumed, and the
+    run hung. Now it ends: 9 with part of the token, or 0 when it all fit."""
+    import pty
+    import tty
+
+    def pty_with_room(free):
+        m, s = pty.openpty()
+        tty.setraw(s)
+        os.set_blocking(s, False)
+        n = 0
+        try:
+            while True:
+                n += os.write(s, b"x" * 64)
+        except BlockingIOError:
+            pass
+        os.close(m)
+        os.close(s)
+        m, s = pty.openpty()
+        tty.setraw(s)
+        os.set_blocking(s, False)
+        k = 0
+        try:
+            while k < n - free:
+                k += os.write(s, b"x" * min(64, n - free - k))
+        except BlockingIOError:
+            pass
+        os.set_blocking(s, True)
+        return m, s
+    for _ in range(3):
+        m, s = pty_with_room(300)
+        try:
+            E.srv.script("resp=ok")
+            t0 = time.monotonic()
+            p = subprocess.Popen(launch() + E.base() + ["--timeout", "2"], env=child_env(),
+                                 stdin=subprocess.DEVNULL, stdout=s, stderr=subprocess.PIPE)
+            try:
+                _, err = p.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                raise Fail("still running 10 s after a 2 s --timeout, stdout blocked")
+            check(p.returncode in (0, 9), "exit 0 or 9 (got %s): %r" % (p.returncode, err))
+            check(time.monotonic() - t0 < 4, "ended near the deadline")
+            if p.returncode == 9:
+                check(err.count(b"deadline passed") == 1, "one sentence, said once: %r" % err)
+        finally:
+            os.close(m)
+            os.close(s)
+
+
+@test
+def check_with_blocked_stdout_ends_on_time():
+    r, w = full_pipe()
+    try:
+        t0 = time.monotonic()
+        p = subprocess.Popen(launch() + ["check"] + E.base() + ["--timeout", "2"],
+                             env=child_env(), stdin=subprocess.DEVNULL, stdout=w,
+                             stderr=subprocess.PIPE)
+        _, err = p.communicate(timeout=15)
+        check(p.returncode == 9 and time.monotonic() - t0 < 4,
+              "check ends by --timeout (%s, %.2fs)" % (p.returncode, time.monotonic() - t0))
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+@test
+def cacert_that_is_not_a_regular_file_fails_at_once():
+    fifo = os.path.join(E.dir, "ca.fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    for args in ([], ["check"], ["watch", "-o", os.path.join(E.dir, "never")]):
+        r = E.run(args + E.base() + ["--cacert", fifo, "--timeout", "2"], base=False)
+        expect(r, 2, "not a regular file")
+        check(r.secs < 1.5, "at once (%.2fs)" % r.secs, r)
+
+
+@test
+def file_size_limit_is_exit_14_and_leaves_no_temporary_file():
+    import resource
+    d = tempfile.mkdtemp(dir=E.dir)
+
+    def small():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+    r = E.run(["-o", os.path.join(d, "t")], preexec=small)
+    expect(r, 14)
+    check(os.listdir(d) == [], "no temporary file with part of the token: %r" % os.listdir(d), r)
+
+
+@test
+def watch_cleans_up_on_quit_and_usr_signals():
+    for sig in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGQUIT):
+        with Watch(script=["expires=3600"]) as w:
+            check(wait_for(lambda: os.path.exists(w.ready), 5), "READY")
+            w.p.send_signal(sig)
+            code = w.p.wait(timeout=5)
+            check(code == 128 + sig, "exit %d (got %s)" % (128 + sig, code))
+            check(not os.path.exists(w.ready), "READY removed on signal %d" % sig)
+            check(sorted(os.listdir(w.dir)) == ["stderr", "token"], "no temporary file")
+
+
+@test
+def one_shot_cleans_up_on_usr1():
+    E.srv.script("resp=hang")
+    p = subprocess.Popen(launch() + E.base() + ["--timeout", "20"], env=child_env(),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1)
+    p.send_signal(signal.SIGUSR1)
+    out, err = p.communicate(timeout=5)
+    check(p.returncode == 128 + signal.SIGUSR1 and out == b"", "exit 138 (got %s)" % p.returncode)
+
+
+@test
+def ready_file_for_a_token_that_expired_while_file_was_written():
+    """FILE a FIFO that its reader does not drain: the write waits; the token
+    expires meanwhile. READY must not be made for it."""
+    d = tempfile.mkdtemp(dir=E.dir)
+    fifo = os.path.join(d, "token")
+    os.mkfifo(fifo)
+    rd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    wr = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        try:
+            while True:
+                os.write(wr, b"x" * 4096)
+        except BlockingIOError:
+            pass
+        with Watch(extra=["-o", fifo, "--timeout", "5"], script=["expires=2"]) as w:
+            end = time.monotonic() + 3.5
+            while time.monotonic() < end:
+                check(not os.path.exists(w.ready), "no READY for a token FILE never got in time")
+                time.sleep(0.02)
+            code, log = w.stop()
+        check("took longer than the token lived" in log or "timed out" in log,
+              "said why: %r" % log)
+    finally:
+        os.close(rd)
+        os.close(wr)
+
+
+@test
+def output_that_is_stdout_or_stderr_however_spelled():
+    """A symlink to /proc/self/fd/N (as /dev/stdout is): before, with stdout or
+    stderr redirected to a regular file, the symlink was replaced by a file
+    holding the token (for /dev/stderr: the token in a new file where
+    every process's stderr used to go)."""
+    d = tempfile.mkdtemp(dir=E.dir)
+    for n in (1, 2):
+        os.symlink("/proc/self/fd/%d" % n, os.path.join(d, "fd%d" % n))
+    logf = os.path.join(d, "log")
+    with open(logf, "w") as log:
+        E.srv.script("resp=ok")
+        p = subprocess.run(launch() + E.base() + ["-o", os.path.join(d, "fd2")], env=child_env(),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, timeout=20)
+    check(p.returncode == 14 and "stderr" in open(logf).read(), "refused: %r" % open(logf).read())
+    check(os.path.islink(os.path.join(d, "fd2")), "the symlink is still a symlink")
+    for t in E.issued():
+        check(t[:40] not in open(logf).read(), "no token in the stderr file")
+    outf = os.path.join(d, "out")
+    with open(outf, "w") as out:
+        p = subprocess.run(launch() + E.base() + ["-o", os.path.join(d, "fd1")], env=child_env(),
+                           stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE, timeout=20)
+    check(p.returncode == 0 and open(outf).read() == E.issued()[-1] + "\n",
+          "written to stdout's file: %r" % p.stderr)
+    check(os.path.islink(os.path.join(d, "fd1")), "the symlink is still a symlink")
+    r = E.run(["-o", "/dev/null"])	# /dev/null as stderr too: allowed
+    expect(r, 0)
+
+
+@test
+def ready_file_must_be_a_file_of_its_own():
+    d = tempfile.mkdtemp(dir=E.dir)
+    t = os.path.join(d, "t")
+    for ready in (t, E.crfile):	# found at start
+        r = E.run(["watch", "-o", t, "--ready-file", ready] + E.base(), base=False)
+        expect(r, 2, "ready-file")
+        check(read(E.crfile) is not None, "the token file is still there")
+    check(not os.path.exists(t), "FILE not written")
+    # another spelling of a FILE that does not exist yet: found when READY is made
+    r = E.run(["watch", "-o", t, "--ready-file", os.path.join(d, ".", "t")] + E.base(), base=False)
+    expect(r, 14, "it is FILE")
+    check(read(t) == E.issued()[-1] + "\n", "FILE kept its token, not replaced by READY")
+
+
+@test
+def access_token_not_shaped_as_iam_issues_it():
+    for words, why in (("access=opaque-token-1234567890", "not a JWT"),
+                       ("access=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln noexp", "no expiry"),
+                       ("access=x.y", "not a JWT")):
+        r = E.run([], script=[words])
+        expect(r, 13, why)
+        check(r.out == "", "no token", r)
 
 
 # ---------------------------------------------------------------- main

@@ -50,6 +50,7 @@ words; the first line is used and removed, the last one stays. Words:
   expires_raw=J    the JSON text J, verbatim, is the value of expires_in
                    ("3600" as a string, 1e3, null, 3600.5...)
   noexp            leave expires_in and expiration out of the answer
+  access=TEXT      issue TEXT as the access token (not a JWT, a JWT without exp...)
   oversize         add headers until the answer's head is over 16 KiB
   cut=N            send only the first N bytes of the whole HTTP answer
                    (head and body, whatever the framing), then close
@@ -465,6 +466,8 @@ class Standin:
                            "account": {"bss": "0123456789abcdef0123456789abcdef"},
                            "iat": int(now), "exp": int(now) + expires,
                            "iss": "https://iam.cloud.ibm.com/identity"})
+        if "access" in words:  # a token that is not what IAM issues
+            access = words["access"]
         self.log("issued", access)
         answer = {"access_token": access, "refresh_token": "not_supported",
                   "ims_user_id": 0, "token_type": "Bearer", "scope": "ibm openid"}

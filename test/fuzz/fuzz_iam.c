@@ -18,8 +18,8 @@
  *     (server strings are cleaned), and never holds the access token.
  *   - on success: the token is non-empty, NUL-terminated at tok->len,
  *     below IAM_TOKEN_MAX, a b64token (RFC 6750); token_type is one too;
- *     expires_in and expiration are not negative, and the token has not
- *     expired (life_ms above 0, or -1 when nothing says); iam_format() of each
+ *     the token is a JWT; expires_in and expiration are not negative, and
+ *     the token has an expiry not yet passed (life_ms above 0); iam_format() of each
  *     format returns strlen() of a result holding the token; and
  *     jwt_claims() of the token either fails or gives an object.
  */
@@ -73,8 +73,8 @@ success(void)
 	CHECK(tok.expires_in >= 0);
 	/* as an "expiration" member below 0 is rejected, so is an "exp" claim */
 	CHECK(tok.expiration >= 0);
-	CHECK(tok.life_ms > 0 || tok.life_ms == -1);
-	CHECK(tok.life_ms != -1 || (tok.expiration == 0 && tok.expires_in == 0));
+	CHECK(tok.life_ms > 0);	/* an expiry, not passed */
+	CHECK(jwt_shape(tok.access, tok.len) == 0);	/* as IAM issues them */
 	for (fmt = IAM_FMT_TOKEN; fmt <= IAM_FMT_ENV; fmt++) {
 		n = iam_format(fmt, &tok, out, sizeof out);
 		CHECK(n < sizeof out && strlen(out) == n);
