@@ -78,7 +78,7 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok,
 	}
 	explicit_bzero(tokvar, sizeof tokvar);
 	free(envp);
-	fail(f, denied ? 126 : 127, "exec %s: %s", cmd[0], denied ? strerror(err) :
+	fail(f, denied ? 126 : 127, "exec %s: %s", cmd[0], denied ? errstr(err) :
 	    strchr(cmd[0], '/') ? "no such file" : "command not found in PATH");
 	return denied ? 126 : 127;
 }

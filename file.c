@@ -119,7 +119,7 @@ out_fail(struct fail *f, const char *what, const char *path)
 
 	file_abort();
 	fail(f, XC_OUTPUT, "%s %s: %s", what, path, err == EINTR ? "interrupted" :
-	    strerror(err));
+	    errstr(err));
 	if (err == ENOENT)
 		fmtcat(f->text, sizeof f->text, strlen(f->text),
 		    "; does the directory exist?");
@@ -198,7 +198,7 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 	}
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return fail(f, XC_INTERNAL, "output: no entropy for a temporary "
-		    "name: %s", strerror(errno));
+		    "name: %s", errstr(errno));
 	for (i = 0; i < sizeof rnd; i++) {
 		hex[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
 		hex[2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
@@ -239,7 +239,7 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 		fmt(tmp, sizeof tmp, ".");
 	if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		if (fsync(dfd) < 0)
-			note("fsync of directory %s: %s", tmp, strerror(errno));
+			note("fsync of directory %s: %s", tmp, errstr(errno));
 		close(dfd);
 	}
 	return 0;
@@ -250,6 +250,6 @@ file_stdout(const void *data, size_t n, struct fail *f)
 {
 	if (put(1, data, n, 0) < 0)
 		return fail(f, XC_OUTPUT, "writing to stdout: %s", errno == EINTR ?
-		    "interrupted" : strerror(errno));
+		    "interrupted" : errstr(errno));
 	return 0;
 }

@@ -93,7 +93,7 @@ iam_crtoken(const char *path, struct iam_req *rq, const char **used,
 			if ((len = file_read(path, crbuf, CR_TOKEN_MAX, 1)) >= 0 || len == -2)
 				break;
 			note("token file %s: %s", path, len == -3 ? "not a regular file" :
-			    strerror(errno));
+			    errstr(errno));
 		}
 		if (len == -1 || len == -3)
 			return fail(f, XC_TOKENFILE, "token file: none of the default "
@@ -105,7 +105,7 @@ iam_crtoken(const char *path, struct iam_req *rq, const char **used,
 	if (used != NULL)
 		*used = path;
 	if (len == -1)
-		return fail(f, XC_TOKENFILE, "token file %s: %s", path, strerror(errno));
+		return fail(f, XC_TOKENFILE, "token file %s: %s", path, errstr(errno));
 	if (len == -2)
 		return fail(f, XC_TOKENFILE, "token file %s: larger than %d bytes; "
 		    "is this a service-account token?", path, CR_TOKEN_MAX);

@@ -107,6 +107,12 @@ void msg_urgent(const char *p, size_t n);
  */
 size_t msg_redact(char *dst, size_t cap, const char *s);
 
+/*
+ * errstr(): strerror() for the errors crtoken can meet (musl's words), else
+ * "error N" (in a static buffer).
+ */
+const char *errstr(int e);
+
 /* Write all of p to fd, retrying on EINTR and short writes: 0, or -1 with errno. */
 int write_all(int fd, const void *p, size_t n);
 

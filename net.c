@@ -144,7 +144,7 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 	if (literal(host, port, a))
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return fail(f, XC_INTERNAL, "name resolution: pipe: %s", strerror(errno));
+		return fail(f, XC_INTERNAL, "name resolution: pipe: %s", errstr(errno));
 	/* the child runs none of our signal handlers (no file of ours is its to remove) */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
@@ -164,7 +164,7 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		return fail(f, XC_INTERNAL, "name resolution: fork: %s", strerror(errno));
+		return fail(f, XC_INTERNAL, "name resolution: fork: %s", errstr(errno));
 	}
 	while (got < sizeof *a) {
 		ssize_t n;
@@ -208,7 +208,7 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 		    "failed (SERVFAIL or REFUSED)", host);
 	if (a->r != 0)
 		return fail(f, XC_DNS, "name resolution: %s: %s", host,
-		    a->r == EAI_SYSTEM ? strerror(a->err) : gai_strerror(a->r));
+		    a->r == EAI_SYSTEM ? errstr(a->err) : gai_strerror(a->r));
 	if (a->n <= 0 || a->n > ADDRS_MAX)
 		return fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address",
 		    host);
@@ -333,7 +333,7 @@ net_connect(const char *host, const char *port, long long deadline,
 			    "within --connect-timeout", addr, port);
 		else
 			cls = fail(f, XC_CONNECT, "connect to %s port %s: %s", addr, port,
-			    strerror(errno));
+			    errstr(errno));
 		note("%s", f->text);
 	}
 	f->io = 1;

@@ -224,7 +224,7 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 				return fail(f, XC_TIMEOUT, "proxy %s: deadline passed "
 				    "(--timeout) sending CONNECT", p->host);
 			return fail(f, XC_PROXY, "proxy %s: sending CONNECT: %s",
-			    p->host, strerror(err));
+			    p->host, errstr(err));
 		}
 	}
 	explicit_bzero(req, sizeof req);
@@ -250,7 +250,7 @@ proxy_connect(const struct proxy *p, const struct url *u, long long deadline,
 			int err = errno;
 			close(fd);
 			return fail(f, XC_PROXY, "proxy %s: reading its answer to "
-			    "CONNECT: %s", p->host, strerror(err));
+			    "CONNECT: %s", p->host, errstr(err));
 		}
 	}
 	if (st == HTTP_BAD) {

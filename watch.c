@@ -164,7 +164,7 @@ ready_create(const char *file, struct fail *f)
 		if (unlink(ready_path) < 0)
 			break;
 	}
-	return fail(f, XC_OUTPUT, "ready file %s: %s", ready_path, strerror(errno));
+	return fail(f, XC_OUTPUT, "ready file %s: %s", ready_path, errstr(errno));
 }
 
 /* FILE holds a token valid until until (monotonic ms): READY exists until then. */
@@ -272,10 +272,10 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 	/* READY left by an earlier run says nothing about this one */
 	if (ready_path != NULL && unlink(ready_path) < 0 && errno != ENOENT)
 		return fail(f, XC_OUTPUT, "ready file %s: removing what an earlier "
-		    "run left: %s", ready_path, strerror(errno));
+		    "run left: %s", ready_path, errstr(errno));
 	if (!have_timer && ready_path != NULL)
 		return fail(f, XC_INTERNAL, "ready file %s: no timer to remove it "
-		    "when the token expires: %s", ready_path, strerror(errno));
+		    "when the token expires: %s", ready_path, errstr(errno));
 
 	for (;;) {
 		long long start = clock_ms(), until = 0, next, floor, wait, left;

@@ -34,11 +34,11 @@ struct watch {
 };
 
 /*
- * watch_run(): returns only when the first refresh fails with a class that
- * retrying cannot fix (2, 3, 8, 10, or 14 when FILE cannot be written: the
- * class is returned, f says why) or when the ready file cannot be removed
- * or created (XC_OUTPUT); else it runs until a signal ends the process
- * with status 0.
+ * watch_run(): returns only when, before its first success, a refresh
+ * fails with a class that retrying cannot fix (2, 3, 8, 10, or 14 when FILE
+ * cannot be written: the class is returned, f says why), or when the ready
+ * file cannot be removed or created (XC_OUTPUT); else it runs until a
+ * signal ends the process (status 0 for SIGTERM and SIGINT).
  */
 int watch_run(const struct watch *w, struct iam_req *rq, struct fail *f);
 

@@ -367,6 +367,10 @@ def verbose_says_what_it_does_without_tokens():
     expect(r, 0)
     for n in ["CR token from", "resolving localhost", "TLS 1.2", "HTTP 200"]:
         check(n in r.err, "-v mentions %r" % n, r)
+    out = os.path.join(tempfile.mkdtemp(dir=E.dir), "token")
+    r = E.run(["-v", "-o", out, "--mode", "0640"])
+    expect(r, 0)
+    check("wrote %s (mode 0640)" % out in r.err and "%?" not in r.err, "-v says the mode", r)
 
 
 @test

@@ -1770,6 +1770,28 @@ test_redact(void)
 	msg_redact(d, sizeof d, "<secret-0-0>");
 	check_str(d, "<secret-0-0>");
 
+	context("errstr: musl's words for the errors crtoken meets");
+	{
+		static const int es[] = { EPERM, ENOENT, EINTR, EIO, ENXIO, E2BIG,
+		    ENOEXEC, EBADF, ENOMEM, EACCES, EBUSY, EEXIST, EXDEV, ENODEV,
+		    ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, ETXTBSY, EFBIG, ENOSPC,
+		    EROFS, EPIPE, ENAMETOOLONG, ELOOP, ENOSYS, EAGAIN, EAFNOSUPPORT,
+		    EADDRNOTAVAIL, ENETDOWN, ENETUNREACH, ECONNABORTED, ECONNRESET,
+		    ETIMEDOUT, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EDQUOT, ENOTCONN,
+		    EADDRINUSE };
+
+		for (i = 0; i < (int)(sizeof es / sizeof es[0]); i++) {
+			context("errstr(%d)", es[i]);
+#ifndef __GLIBC__	/* glibc words some of them otherwise */
+			check_str(errstr(es[i]), strerror(es[i]));
+#else
+			check(errstr(es[i])[0] != '\0' && strncmp(errstr(es[i]), "error ", 6) != 0);
+#endif
+		}
+		check_str(errstr(9999), "error 9999");
+		check_str(errstr(-1), "error -1");
+	}
+
 	context("write_all");
 	{
 		int fds[2];
