@@ -370,8 +370,8 @@ def watch_writes_refreshes_and_stops_on_sigterm():
     logs = E.podman(["logs", name])
     check("watch: wrote /iam/token" in logs.err + logs.out and
           "watch: stopping" in logs.err + logs.out, "the log says what it did", logs)
-    check(sorted(os.listdir(d)) == ["ready", "token"], "no temporary file left: %r"
-          % os.listdir(d))
+    check(sorted(os.listdir(d)) == ["token"], "READY removed when watch stops, no "
+          "temporary file left: %r" % os.listdir(d))
     E.podman(["rm", "--force", "--time", "0", name])
 
 
@@ -379,7 +379,9 @@ def watch_writes_refreshes_and_stops_on_sigterm():
 def debug_through_proc_root():
     """The debug.md recipe without volumes: a second container in the first
     one's PID namespace (kubectl debug --target) reads the token through
-    /proc/1/root; this works when both run as the same UID."""
+    /proc/1/root. The kernel allows it to the same UID when the target is
+    dumpable (an app started by crtoken exec); a crtoken watch target holds
+    tokens and is not, so only CAP_SYS_PTRACE gets in there."""
     need_image()
     d = outdir(UID)
     name = E.name("target")
@@ -390,11 +392,20 @@ def debug_through_proc_root():
     check(wait_for(lambda: os.path.exists(os.path.join(d, "token")), 20),
           "the target is running", E.podman(["logs", name]))
     r = E.run(["--url", E.url, "--profile-id", iam.PROFILE_ID, "--timeout", "20",
+               "--cacert", "/etc/crtoken/ca.pem", "--token-file",
+               "/proc/1/root/var/run/secrets/tokens/sa-token"], verb=["check"],
+              mounts=False, podman_args=["--pid", "container:" + name, "-v",
+                                         "%s:/etc/crtoken/ca.pem:ro" % E.ca],
+              what="debugger")
+    check(r.code == 3 and "Permission denied" in r.out, "the same UID cannot look into "
+          "a watch through /proc/1/root: it holds tokens and is not dumpable", r)
+    r = E.run(["--url", E.url, "--profile-id", iam.PROFILE_ID, "--timeout", "20",
                "--cacert", "/proc/1/root/etc/crtoken/ca.pem", "--token-file",
                "/proc/1/root/var/run/secrets/tokens/sa-token"], verb=["check"],
-              mounts=False, podman_args=["--pid", "container:" + name], what="debugger")
+              mounts=False, podman_args=["--pid", "container:" + name, "--user", "0:0",
+                                         "--cap-add", "SYS_PTRACE"], what="debugger-ptrace")
     check(r.code == 0 and "/proc/1/root/var/run/secrets/tokens/sa-token" in r.out,
-          "check reads the target's token through /proc/1/root", r)
+          "with CAP_SYS_PTRACE, check reads the target's token through /proc/1/root", r)
     r = E.run(["--url", E.url, "--profile-id", iam.PROFILE_ID, "--timeout", "20",
                "--cacert", "/etc/crtoken/ca.pem", "--token-file",
                "/proc/1/root/var/run/secrets/tokens/sa-token"], verb=["check"],
