@@ -250,11 +250,12 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	size_t n;
 	int r, have;
 
-	have = iam_crtoken(c->token_file, rq, &used, f) == 0;
+	r = iam_crtoken(c->token_file, rq, &used, f);
+	have = r == 0;
 	if (have)
 		step("token file", PASS, 0, "%s (%lu bytes)", used, (unsigned long)rq->crlen);
 	else
-		step("token file", FAIL, f->code, "%s", f->text);
+		step("token file", FAIL, r, "%s", f->text);
 	ns[0] = sa[0] = '\0';
 	if (have)
 		cr_claims(rq, ns, sa, sizeof ns);

@@ -460,7 +460,7 @@ tls_start(int fd, const char *host, long long deadline, struct trace *t,
 	explicit_bzero(seed, sizeof seed);
 	/* an IP literal: no SNI (RFC 6066), and the name check is ours */
 	if (!br_ssl_client_reset(&sc, chk.iplen ? NULL : host, 0))
-		return closed(f) ? f->code : fail(f, XC_INTERNAL, "TLS: reset failed");
+		return (r = closed(f)) != 0 ? r : fail(f, XC_INTERNAL, "TLS: reset failed");
 	note("TLS handshake with %s (%s)", host, chk.iplen ? "no SNI for an IP "
 	    "address; certificate iPAddress check on" : "SNI and certificate "
 	    "name check on");
