@@ -190,13 +190,30 @@ ready_set(long long until, const char *file, struct fail *f)
 	return r;
 }
 
+/* FILE no longer holds an unexpired token: READY goes at once. */
+static void
+ready_drop(void)
+{
+	sigset_t alrm, old;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, &old);
+	if (ready_on) {
+		ready_on = 0;
+		(void)unlink(ready_path);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /*
  * One refresh: read the CR token, exchange, write FILE. 0 or the class;
- * *until: when the token in FILE expires (monotonic ms).
+ * *until: when the token in FILE expires (monotonic ms); *wrote: FILE was
+ * replaced (even when the refresh failed after: the token expired first).
  */
 static int
 refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *until,
-    struct fail *f)
+    int *wrote, struct fail *f)
 {
 	long long by;
 	size_t n;
@@ -216,6 +233,7 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *until
 	by = clock_ms() + w->timeout_ms;
 	if ((r = file_write(w->path, w->mode, out, n, by < *until ? by : *until, f)) != 0)
 		return r;
+	*wrote = 1;
 	if (clock_ms() >= *until)
 		return fail(f, XC_OUTPUT, "writing %s took longer than the token "
 		    "lived (%lld ms)", w->path, tok.life_ms);
@@ -279,9 +297,10 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 
 	for (;;) {
 		long long start = clock_ms(), until = 0, next, floor, wait, left;
+		int wrote = 0;
 
 		hup = 0;
-		r = refresh(w, rq, mark, &until, f);
+		r = refresh(w, rq, mark, &until, &wrote, f);
 		if (r == 0) {
 			attempt = 0;
 			first = 0;
@@ -300,6 +319,11 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 			    left % 1000 / 100);
 		} else {
 			long long now = clock_ms();
+
+			if (wrote) {	/* FILE got a token that expired on the way */
+				valid_until = 0;
+				ready_drop();
+			}
 
 			/* what retrying cannot fix; an unwritable FILE too, or
 			   every retry would cost IAM an exchange for nothing */
