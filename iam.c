@@ -509,7 +509,7 @@ iam_exchange(const struct iam_req *rq, struct iam_token *tok,
 			else
 				st = http_feed(&resp, chunk, n);
 		}
-		if (rq->trace != NULL && resp.status != 0 && http_head_done(&resp)) {
+		if (rq->trace != NULL && http_head_done(&resp)) {
 			rq->trace->stage = TR_ANSWER;
 			rq->trace->status = resp.status;
 		}

@@ -44,14 +44,6 @@ asked(long retry_after)
 }
 
 long long
-retry_floor_ms(int n, long retry_after, long long cap_ms)
-{
-	long long lo = envelope(n, cap_ms) / 2, ra = asked(retry_after);
-
-	return ra > lo ? ra : lo;
-}
-
-long long
 retry_wait_ms(int n, long retry_after, long long cap_ms)
 {
 	long long e = envelope(n, cap_ms), lo = e / 2, w, ra = asked(retry_after);

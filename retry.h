@@ -34,7 +34,4 @@ int retry_transient(int code, int io);
  */
 long long retry_wait_ms(int n, long retry_after, long long cap_ms);
 
-/* retry_floor_ms(): the least retry_wait_ms() can return for these arguments. */
-long long retry_floor_ms(int n, long retry_after, long long cap_ms);
-
 #endif

@@ -424,8 +424,6 @@ parse_args(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[i]);
 }
 
-#define BACKOFF_CAP_MS 30000	/* between one-shot attempts */
-
 static const char *const regions[] = {
 	"au-syd", "br-sao", "ca-mon", "ca-tor", "eu-de", "eu-es", "eu-gb",
 	"jp-osa", "jp-tok", "us-east", "us-south",
