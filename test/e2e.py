@@ -147,6 +147,12 @@ def expect(r, code, *needles):
         check(last.startswith("crtoken: "), "the error line comes last", r)
 
 
+def expect_token(r, what):
+    """A success: exit 0, and stdout exactly the token the stand-in issued last."""
+    expect(r, 0)
+    check(r.out == E.issued()[-1] + "\n", what, r)
+
+
 def last_form():
     reqs = E.requests()
     check(reqs, "the stand-in saw no request")
@@ -166,8 +172,7 @@ def free_port():
 @test
 def success_rsa_chain():
     r = E.run([])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "stdout is the issued token and a newline", r)
+    expect_token(r, "stdout is the issued token and a newline")
     check(r.err == "", "nothing on stderr on success", r)
 
 
@@ -181,8 +186,7 @@ def success_ecdsa_p384_chain():
 @test
 def success_chunked():
     r = E.run([], script=["resp=chunked"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the issued token, from chunks", r)
+    expect_token(r, "the issued token, from chunks")
 
 
 @test
@@ -195,15 +199,13 @@ def success_bytewise():
 @test
 def success_close_delimited():
     r = E.run([], script=["resp=close"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the issued token, delimited by the close", r)
+    expect_token(r, "the issued token, delimited by the close")
 
 
 @test
 def request_is_what_iam_expects():
     r = E.run(["--scope", "ibm openid"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
+    expect_token(r, "the issued token")
     req = E.requests()[-1]
     h = req["headers"]
     check(req["method"] == "POST" and req["path"] == "/identity/token", "POST /identity/token")
@@ -342,8 +344,7 @@ def token_file_trimmed():
     E.write("state/expect_cr", E.cr)
     try:
         r = E.run(["--token-file", path])
-        expect(r, 0)
-        check(r.out == E.issued()[-1] + "\n", "the issued token", r)
+        expect_token(r, "the issued token")
         check(last_form()["cr_token"] == E.cr, "whitespace trimmed")
     finally:
         os.unlink(os.path.join(E.state, "expect_cr"))
@@ -355,8 +356,7 @@ def token_file_at_the_64k_cap():
     path = E.write("cr-64k", " " * (pad // 2) + E.cr + " " * (pad - pad // 2))
     check(os.path.getsize(path) == 65536, "file is exactly 64 KiB")
     r = E.run(["--token-file", path])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
+    expect_token(r, "the issued token")
     path = E.write("cr-64k1", " " * (pad // 2) + E.cr + " " * (pad - pad // 2 + 1))
     expect(E.run(["--token-file", path]), 3, "larger than 65536")
 
@@ -1137,8 +1137,7 @@ def closed_standard_descriptors():
     token file of crtoken becomes stderr and gets the -v notes, a closed stdout
     is exit 14, and exec hands CMD the descriptors crtoken got."""
     r = E.run(["-v"], preexec=closing(2))
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the token on stdout, TLS unharmed", r)
+    expect_token(r, "the token on stdout, TLS unharmed")
     r = E.run([], preexec=closing(1))
     expect(r, 14, "stdout")
     d = tempfile.mkdtemp(dir=E.dir)
@@ -1458,8 +1457,7 @@ def late_name_resolution_is_a_timeout_not_a_success():
     hosts = LateHosts(root, 0.3, 4)
     r = chroot_run(root, ["--timeout", "5", "--token-file", "/cr"])
     hosts.join()
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "the issued token", r)
+    expect_token(r, "the issued token")
 
 
 @test
@@ -1649,8 +1647,7 @@ def token_expired_on_arrival_is_invalid():
         expect(r, 13)
         check(r.out == "", "no token: %s" % words, r)
     r = E.run([], script=["expires=1"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "a token valid for 1 s still is one", r)
+    expect_token(r, "a token valid for 1 s still is one")
 
 
 @test
@@ -1659,11 +1656,9 @@ def close_delimited_body_needs_close_notify():
     expect(r, 13, "close_notify")
     check(r.out == "", "no token from a stream an attacker could have cut", r)
     r = E.run([], script=["resp=close"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "with close_notify: the issued token", r)
+    expect_token(r, "with close_notify: the issued token")
     r = E.run([], script=["notify=0"])	# Content-Length: the close does not matter
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "Content-Length body without close_notify", r)
+    expect_token(r, "Content-Length body without close_notify")
 
 
 @test
@@ -1689,8 +1684,7 @@ def noproxy_goes_direct_whatever_the_proxy_says():
                 {"no_proxy": "localhost", "HTTPS_PROXY": "ftp://x"},
                 {"NO_PROXY": ".localhost,other", "https_proxy": "http://[bad"}):
         r = E.run([], env=env)
-        expect(r, 0)
-        check(r.out == E.issued()[-1] + "\n", "direct: %r" % env, r)
+        expect_token(r, "direct: %r" % env)
     r = E.run([], env={"ALL_PROXY": "socks5://127.0.0.1:1"})
     expect(r, 2, "socks5")	# not exempted: the proxy's syntax still counts
 
@@ -1709,8 +1703,7 @@ def output_to_special_files_writes_in_place():
     """Before: -o /dev/stdout (or a FIFO with a reader) was replaced by a
     regular file holding the token."""
     r = E.run(["-o", "/dev/stdout"])
-    expect(r, 0)
-    check(r.out == E.issued()[-1] + "\n", "-o /dev/stdout is stdout", r)
+    expect_token(r, "-o /dev/stdout is stdout")
     check(os.path.islink("/dev/stdout") or not os.path.isfile("/dev/stdout"),
           "/dev/stdout is not a regular file now")
     d = tempfile.mkdtemp(dir=E.dir)
