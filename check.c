@@ -7,29 +7,32 @@
 #include "json.h"
 #include "jwt.h"
 #include "net.h"
+#include "tls.h"
 
 enum { PASS, WARN, FAIL, SKIP };
 
-#define STEPS 16
+#define STEPS 20
 #define DETAIL_MAX 640
+#define SKEW 60			/* seconds a clock may be off */
+#define EPOCH_CAP (1LL << 40)	/* claims beyond this are not times */
 
 static struct step {
 	const char *name;
 	int status;
 	char detail[DETAIL_MAX];
 } steps[STEPS];
-static int nsteps;
+static int nsteps, warnings;
 static int first_fail;		/* exit class of the first failed step */
 
 static struct iam_token tok;
 static struct json cj;
-static char claims[8192];
 static char out[STEPS * (DETAIL_MAX * 2 + 64) + 64];
 
 static void
 step(const char *name, int status, int cls, const char *f, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Every detail is redacted and escaped (msg_redact()): safe for a terminal. */
 static void
 step(const char *name, int status, int cls, const char *f, ...)
 {
@@ -43,27 +46,41 @@ step(const char *name, int status, int cls, const char *f, ...)
 	msg_redact(s->detail, sizeof s->detail, raw);
 	s->name = name;
 	s->status = status;
+	warnings += status == WARN;
 	if (status == FAIL && cls == 0)	/* a failure always has a class */
 		cls = XC_INTERNAL;
 	if (status == FAIL && first_fail == 0)
 		first_fail = cls;
 }
 
-/* A string claim, or "" (not a string, absent, too long). */
+/* A string claim (cut with "..." when long), or "" when absent or not a string. */
 static const char *
 claim(int obj, const char *key, char *buf, size_t cap)
 {
-	if (json_string(&cj, json_get(&cj, obj, key), buf, cap) < 0)
+	long n = json_string(&cj, json_get(&cj, obj, key), buf, cap - 3);
+
+	if (n == JSON_TOOLONG)
+		memcpy(buf + strlen(buf), "...", 4);
+	else if (n < 0)
 		buf[0] = '\0';
 	return buf;
 }
 
-static long long
-number(const char *key)
+/* A time claim: 1 with *v, 0 when absent, -1 when not a time. */
+static int
+number(const char *key, long long *v)
 {
-	long long v;
+	int t = json_get(&cj, 0, key);
 
-	return json_int(&cj, json_get(&cj, 0, key), &v) == 0 ? v : -1;
+	if (t == JSON_ABSENT)
+		return 0;
+	return json_int(&cj, t, v) == 0 && *v >= 0 && *v < EPOCH_CAP ? 1 : -1;
+}
+
+static const char *
+state(int h)
+{
+	return h > 0 ? "present" : h == 0 ? "missing" : "not a time in epoch seconds";
 }
 
 /* The CR token's claims: issuer, subject, audience, lifetime, validity. */
@@ -72,14 +89,17 @@ cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 {
 	char iss[256], sub[256], aud[256], one[128];
 	long long exp, iat, nbf, now = (long long)time(NULL);
-	int t, i, k, has_iam = 0;
+	int t, i, k, he, hi, hn, has_iam = 0;
+	const char *why;
 	size_t n = 0;
 
-	ns[0] = sa[0] = '\0';
-	if (jwt_claims(rq->cr, rq->crlen, claims, sizeof claims, &cj) < 0) {
-		step("claims", FAIL, XC_TOKENFILE, "the payload is not a JSON object");
+	if (jwt_claims(rq->cr, rq->crlen, &cj, &why) < 0) {
+		step("claims", WARN, 0, "cannot decode them (%s); IAM judges the "
+		    "token: see the exchange", why);
 		return;
 	}
+	step("claims", PASS, 0, "%d claims, %lu bytes", cj.tok[0].size,
+	    (unsigned long)cj.len);
 	claim(0, "iss", iss, sizeof iss);
 	step("issuer", iss[0] ? PASS : WARN, 0, "%s", iss[0] ? iss : "(none)");
 	claim(0, "sub", sub, sizeof sub);
@@ -106,47 +126,82 @@ cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 	step("audience", has_iam ? PASS : WARN, 0, "%s%s", aud[0] ? aud : "(none)",
 	    has_iam ? "" : ": does not contain iam; set audience: iam on the "
 	    "projected token");
-	exp = number("exp");
-	iat = number("iat");
-	nbf = number("nbf");
-	if (exp < 0 || iat < 0)
-		step("lifetime", WARN, 0, "exp or iat missing");
+	he = number("exp", &exp);
+	hi = number("iat", &iat);
+	hn = number("nbf", &nbf);
+	if (he != 1 || hi != 1)
+		step("lifetime", WARN, 0, "unknown: exp %s, iat %s", state(he), state(hi));
+	else if (exp - iat <= 0)
+		step("lifetime", FAIL, XC_TOKENFILE, "%lld s (exp - iat): not "
+		    "positive, the token is malformed", exp - iat);
 	else
 		step("lifetime", exp - iat > 3600 ? FAIL : PASS, XC_TOKENFILE,
 		    "%lld s (exp - iat)%s", exp - iat, exp - iat > 3600 ?
 		    ": IAM refuses tokens that live longer than 3600 s; set "
 		    "expirationSeconds: 3600 or less" : ", at most 3600");
-	if (exp >= 0 && exp <= now)
+	if (he != 1)
+		step("validity", WARN, 0, "unknown: exp %s", state(he));
+	else if (exp <= now)
 		step("validity", FAIL, XC_TOKENFILE, "expired %lld s ago; is the "
 		    "kubelet rotating the file?", now - exp);
-	else if ((nbf > now + 60) || (iat > now + 60))
-		step("validity", FAIL, XC_TOKENFILE, "not valid for another %lld s: "
-		    "the clock here is behind the cluster's", (nbf > iat ? nbf : iat) - now);
-	else if (iat > now)
-		step("validity", WARN, 0, "issued %lld s in the future: clock skew",
-		    iat - now);
+	else if ((hn == 1 && nbf > now + SKEW) || (hi == 1 && iat > now + SKEW))
+		step("validity", FAIL, XC_TOKENFILE, "not valid for another %lld s "
+		    "(over the %d s allowed for clock skew): the clock here is "
+		    "behind the cluster's", (hn == 1 && nbf > iat ? nbf : iat) - now,
+		    SKEW);
+	else if ((hi == 1 && iat > now) || (hn == 1 && nbf > now))
+		step("validity", WARN, 0, "issued %lld s in the future (within the "
+		    "%d s allowed for clock skew)", (hi == 1 && iat > now ? iat : nbf) -
+		    now, SKEW);
+	else if (hi != 1 || hn < 0)
+		step("validity", WARN, 0, "expires in %lld s; iat %s, nbf %s",
+		    exp - now, state(hi), state(hn));
 	else
-		step("validity", PASS, 0, "issued %lld s ago, expires in %lld s",
-		    iat >= 0 ? now - iat : 0, exp >= 0 ? exp - now : 0);
+		step("validity", PASS, 0, "issued %lld s ago, expires in %lld s "
+		    "(nbf and iat at most %d s ahead of this clock)", now - iat,
+		    exp - now, SKEW);
 }
 
-/* The IAM token's claims, never the token. */
+/* The IAM token's claims, never the token; its exp against what IAM said. */
 static void
 iam_claims(void)
 {
 	char id[160], sub[160], type[64], acct[96];
-	int a;
+	long long exp, iat, now = (long long)time(NULL), d;
+	const char *why;
+	int he, hi;
 
-	if (jwt_claims(tok.access, tok.len, claims, sizeof claims, &cj) < 0) {
-		step("IAM token", WARN, 0, "%s token, not a JWT", tok.type);
+	if (jwt_claims(tok.access, tok.len, &cj, &why) < 0) {
+		step("IAM token", WARN, 0, "a %s token whose claims cannot be "
+		    "decoded (%s)", tok.type, why);
 		return;
 	}
-	a = json_get(&cj, 0, "account");
-	step("IAM token", PASS, 0, "iam_id %s, sub %s, sub_type %s, account %s, "
-	    "exp %lld (in %lld s)", claim(0, "iam_id", id, sizeof id),
-	    claim(0, "sub", sub, sizeof sub), claim(0, "sub_type", type, sizeof type),
-	    claim(a, "bss", acct, sizeof acct), number("exp"),
-	    number("exp") - (long long)time(NULL));
+	claim(0, "iam_id", id, sizeof id);
+	claim(0, "sub", sub, sizeof sub);
+	step("IAM token", id[0] && sub[0] ? PASS : WARN, 0, "iam_id %s, sub %s, "
+	    "sub_type %s, account %s", id[0] ? id : "(none)", sub[0] ? sub : "(none)",
+	    claim(0, "sub_type", type, sizeof type),
+	    claim(json_get(&cj, 0, "account"), "bss", acct, sizeof acct));
+	he = number("exp", &exp);
+	hi = number("iat", &iat);
+	d = he == 1 ? exp - (hi == 1 ? iat : now) - tok.expires_in : 0;
+	if (he != 1)
+		step("IAM expiry", WARN, 0, "exp %s; IAM said expires_in %lld, "
+		    "expiration %lld", state(he), tok.expires_in, tok.expiration);
+	else if (exp <= now)
+		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld: expired %lld s ago; "
+		    "is this machine's clock right?", exp, now - exp);
+	else if (exp - tok.expiration > SKEW || tok.expiration - exp > SKEW)
+		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld disagrees with "
+		    "expiration %lld by more than %d s", exp, tok.expiration, SKEW);
+	else if (d > SKEW || -d > SKEW)
+		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld is %lld s after %s, "
+		    "but expires_in is %lld", exp, exp - (hi == 1 ? iat : now),
+		    hi == 1 ? "iat" : "now", tok.expires_in);
+	else
+		step("IAM expiry", PASS, 0, "exp %lld: in %lld s, as expires_in %lld "
+		    "and expiration %lld say", exp, exp - now, tok.expires_in,
+		    tok.expiration);
 }
 
 /*
@@ -171,7 +226,7 @@ network(const struct iam_req *rq, const struct trace *t, int r, const struct fai
 		if (st >= TR_TUNNEL)
 			step("proxy", PASS, 0, "http://%s:%s%s, tunnel open", rq->proxy->host,
 			    rq->proxy->port, rq->proxy->auth[0] ? " (with credentials)" : "");
-		else if (st >= TR_CONNECTED)
+		else if (st >= TR_CONNECTED && up == 0 && r != 0)
 			step("proxy", FAIL, r, "http://%s:%s: %s", rq->proxy->host,
 			    rq->proxy->port, why);
 		else
@@ -199,10 +254,11 @@ network(const struct iam_req *rq, const struct trace *t, int r, const struct fai
 	if (st >= TR_TLS)
 		step("TLS", PASS, 0, "TLS 1.2 %s, server %s, chain: %s", t->suite,
 		    rq->url->host, chain);
-	else if (up)
+	else if (up && r != 0)
 		step("TLS", FAIL, r, "%s; chain: %s", why, chain);
 	else
-		step("TLS", SKIP, 0, "not attempted");
+		step("TLS", SKIP, 0, "not attempted%s", up ? ": no trust anchors "
+		    "(see trust)" : "");
 }
 
 static size_t
@@ -234,9 +290,12 @@ report(int json)
 	}
 	if (json)
 		OUT("]}\n");
+	else if (first_fail)
+		OUT("crtoken check: a step failed (exit %d)\n", first_fail);
+	else if (warnings)
+		OUT("crtoken check: no step failed, %d warned\n", warnings);
 	else
-		OUT("%s\n", first_fail ? "crtoken check: a step failed" :
-		    "crtoken check: all steps passed");
+		OUT("crtoken check: all steps passed\n");
 #undef OUT
 	return n < sizeof out ? n : sizeof out - 1;
 }
@@ -245,11 +304,14 @@ int
 check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 {
 	char ns[128], sa[128], prof[DETAIL_MAX];
-	const char *used = NULL;
+	const char *used = NULL, *const *bad = c->bad;	/* "": none */
 	struct trace tr;
 	size_t n;
-	int r, have;
+	int r = 0, have;
 
+	if (bad[CHECK_OPTIONS][0])
+		step("options", FAIL, XC_USAGE, "%s (see crtoken --help)",
+		    bad[CHECK_OPTIONS]);
 	r = iam_crtoken(c->token_file, rq, &used, f);
 	have = r == 0;
 	if (have)
@@ -268,19 +330,46 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	if (rq->profile_crn)
 		n = fmtcat(prof, sizeof prof, n, "%sprofile_crn %s", n ? ", " : "",
 		    rq->profile_crn);
-	step("profile", PASS, 0, "%s", prof);
-	step("endpoint", PASS, 0, "https://%s%s%s:%s%s", rq->url->iplit == 6 ? "[" : "",
-	    rq->url->host, rq->url->iplit == 6 ? "]" : "", rq->url->port, rq->url->path);
+	if (bad[CHECK_PROFILE][0])
+		step("profile", FAIL, XC_USAGE, "%s", bad[CHECK_PROFILE]);
+	else
+		step("profile", PASS, 0, "%s", prof);
+	if (bad[CHECK_ENDPOINT][0])
+		step("endpoint", FAIL, XC_USAGE, "%s", bad[CHECK_ENDPOINT]);
+	else
+		step("endpoint", PASS, 0, "https://%s%s%s:%s%s (%s)",
+		    rq->url->iplit == 6 ? "[" : "", rq->url->host,
+		    rq->url->iplit == 6 ? "]" : "", rq->url->port, rq->url->path,
+		    c->url_from);
+	if (bad[CHECK_TRUST][0])
+		step("trust", FAIL, XC_USAGE, "%s", bad[CHECK_TRUST]);
+	else if (c->cacert)
+		step("trust", PASS, 0, "the certificates in %s", c->cacert);
+	else
+		step("trust", PASS, 0, "the %lu embedded roots", (unsigned long)tls_roots());
+	if (bad[CHECK_PROXY][0])
+		step("proxy", FAIL, XC_USAGE, "%s", bad[CHECK_PROXY]);
 	memset(&tr, 0, sizeof tr);
 	rq->trace = &tr;
-	if (have)
-		r = iam_exchange(rq, &tok, c->deadline, f);
-	else
-		r = iam_probe(rq, c->deadline, f);
+	if (bad[CHECK_ENDPOINT][0] || bad[CHECK_PROXY][0]) {
+		const char *why = bad[CHECK_ENDPOINT][0] ? "no endpoint" : "no proxy";
+
+		step("resolve", SKIP, 0, "not attempted: %s (see above)", why);
+		step("connect", SKIP, 0, "not attempted: %s (see above)", why);
+		step("TLS", SKIP, 0, "not attempted: %s (see above)", why);
+		r = -1;
+	} else {
+		if (have && !bad[CHECK_PROFILE][0] && !bad[CHECK_TRUST][0])
+			r = iam_exchange(rq, &tok, c->deadline, f);
+		else
+			r = iam_probe(rq, !bad[CHECK_TRUST][0], c->deadline, f);
+		network(rq, &tr, r, f);
+	}
 	rq->trace = NULL;
-	network(rq, &tr, r, f);
 	if (!have)
 		step("exchange", SKIP, 0, "no CR token to exchange");
+	else if (bad[CHECK_PROFILE][0])
+		step("exchange", SKIP, 0, "no trusted profile to exchange it for");
 	else if (r == 0 && tok.len > 0) {
 		step("exchange", PASS, 0, "HTTP 200: a %s token, expires in %lld s",
 		    tok.type, tok.expires_in);
@@ -295,7 +384,7 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 		step("exchange", FAIL, r ? r : XC_INTERNAL, "%s", f->text);
 	n = report(c->json);
 	explicit_bzero(&tok, sizeof tok);
-	explicit_bzero(claims, sizeof claims);
+	jwt_wipe();
 	if (file_stdout(out, n, f) != 0)
 		return XC_OUTPUT;
 	return first_fail;

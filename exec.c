@@ -62,7 +62,7 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok,
 		denied = err != ENOENT && err != ENOTDIR;
 	} else {
 		dirs = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
-		for (d = dirs; ; d = e + 1) {
+		for (d = dirs; cmd[0][0] != '\0'; d = e + 1) {	/* "": not found */
 			e = strchr(d, ':') ? strchr(d, ':') : d + strlen(d);
 			if (fmt(path, sizeof path, "%.*s%s%s", (int)(e - d), d,
 			    e > d ? "/" : "", cmd[0]) < sizeof path) {
@@ -78,7 +78,8 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok,
 	}
 	explicit_bzero(tokvar, sizeof tokvar);
 	free(envp);
-	fail(f, denied ? 126 : 127, "exec %s: %s", cmd[0], denied ? errstr(err) :
+	fail(f, denied ? 126 : 127, "exec %s: %s", cmd[0][0] ? cmd[0] : "''",
+	    denied ? errstr(err) :
 	    strchr(cmd[0], '/') ? "no such file" : "command not found in PATH");
 	return denied ? 126 : 127;
 }

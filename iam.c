@@ -28,8 +28,8 @@ static char *const body = req + HEAD_MAX;
 static char head[HEAD_MAX];
 static char chunk[4096];
 static struct http_resp resp;
-static struct json js;
-static char claims[8192];
+static jsmntok_t jt[JSON_TOKENS];
+static struct json js = JSON_INIT(jt);
 static char crbuf[CR_TOKEN_MAX + 1];
 
 static const char SUFFIX[] = "/identity/token";
@@ -64,7 +64,7 @@ iam_wipe(void)
 	explicit_bzero(req, sizeof req);
 	explicit_bzero(chunk, sizeof chunk);
 	explicit_bzero(&resp, sizeof resp);
-	explicit_bzero(claims, sizeof claims);
+	jwt_wipe();
 	explicit_bzero(crbuf, sizeof crbuf);
 }
 
@@ -207,11 +207,11 @@ b64token(const char *s, size_t n)
 static void
 cr_sub(const char *cr, size_t crlen, char *dst, size_t cap)
 {
-	static struct json cj;
+	struct json cj;
 	char raw[256];
 
 	dst[0] = '\0';
-	if (cr == NULL || jwt_claims(cr, crlen, claims, sizeof claims, &cj) < 0)
+	if (cr == NULL || jwt_claims(cr, crlen, &cj, NULL) < 0)
 		return;
 	if (json_string(&cj, json_get(&cj, 0, "sub"), raw, sizeof raw) > 0)
 		clean(dst, cap, raw);
@@ -294,11 +294,11 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	if (ei < 0 && ex < 0) {	/* IAM said nothing: the JWT's exp, if any */
 		struct json cj;
 
-		if (jwt_claims(tok->access, (size_t)len, claims, sizeof claims, &cj) == 0 &&
+		if (jwt_claims(tok->access, (size_t)len, &cj, NULL) == 0 &&
 		    json_int(&cj, json_get(&cj, 0, "exp"), &exp) == 0 && exp > 0 &&
 		    exp <= EPOCH_MAX)
 			ex = exp;
-		explicit_bzero(claims, sizeof claims);
+		jwt_wipe();
 	}
 	/* the lesser of the two, but a clock that is off cannot void expires_in */
 	if (ei >= 0)
@@ -453,12 +453,15 @@ verdict(int r, struct iam_token *tok, long long deadline, struct fail *f)
 }
 
 int
-iam_probe(const struct iam_req *rq, long long deadline, struct fail *f)
+iam_probe(const struct iam_req *rq, int handshake, long long deadline,
+    struct fail *f)
 {
 	int fd, r;
 
-	if ((r = dial(rq, deadline, &fd, f)) == 0)
+	if ((r = dial(rq, deadline, &fd, f)) == 0 && handshake)
 		r = tls_start(fd, rq->url->host, deadline, rq->trace, f);
+	else if (r == 0)
+		close(fd);
 	tls_end();
 	return r;
 }

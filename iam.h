@@ -65,8 +65,12 @@ int iam_endpoint(struct url *u, const char *s, struct fail *f);
 int iam_exchange(const struct iam_req *rq, struct iam_token *tok,
     long long deadline, struct fail *f);
 
-/* iam_probe(): connect and handshake, no request (crtoken check without a token). 0 or the class. */
-int iam_probe(const struct iam_req *rq, long long deadline, struct fail *f);
+/*
+ * iam_probe(): connect and, when handshake is set, handshake; no request
+ * (crtoken check without a token or a profile). 0 or the class.
+ */
+int iam_probe(const struct iam_req *rq, int handshake, long long deadline,
+    struct fail *f);
 
 /*
  * iam_response(): interpret a complete HTTP response (status, Content-Type

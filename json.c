@@ -345,7 +345,7 @@ json_parse(struct json *j, const char *js, size_t len, const char **why)
 	j->len = len;
 	j->ntok = 0;
 	jsmn_init(&ps);
-	r = jsmn_parse(&ps, js, len, j->tok, JSON_TOKENS);
+	r = jsmn_parse(&ps, js, len, j->tok, (unsigned)j->cap);
 	if (r == JSMN_ERROR_NOMEM) {
 		*why = "too many tokens";
 		return -1;

@@ -8,8 +8,9 @@
  * after it succeeds the input is exactly one RFC 8259 object (with optional
  * surrounding whitespace) whose strings are valid UTF-8 with valid escapes.
  *
- * Caps: JSON_TOKENS tokens, JSON_DEPTH levels of nesting. Nothing is
- * allocated; struct json borrows the text, which must outlive it.
+ * Caps: the caller's tokens (JSON_TOKENS for IAM's answers), JSON_DEPTH
+ * levels of nesting. Nothing is allocated; struct json borrows the text and
+ * the token array, which must outlive it.
  */
 #ifndef JSON_H
 #define JSON_H
@@ -30,8 +31,10 @@ struct json {
 	const char *js;
 	size_t len;
 	int ntok;
-	jsmntok_t tok[JSON_TOKENS];
+	int cap;		/* tokens at tok */
+	jsmntok_t *tok;
 };
+#define JSON_INIT(t) { NULL, 0, 0, (int)(sizeof (t) / sizeof (t)[0]), (t) }
 
 /*
  * json_parse(): tokenize and check js[0..len). Returns 0, or -1 with *why

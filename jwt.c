@@ -66,19 +66,42 @@ b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
 	return (long)len;
 }
 
-int
-jwt_claims(const char *s, size_t n, char *buf, size_t cap, struct json *j)
+/*
+ * A payload of L bytes nested at most JSON_DEPTH deep has at most L / 2
+ * + JSON_DEPTH + 1 tokens: each value but the containers' openings takes
+ * two bytes with its separator.
+ */
+static char payload[JWT_MAX / 4 * 3];
+static jsmntok_t toks[JWT_MAX / 4 * 3 / 2 + JSON_DEPTH + 2];
+static size_t used;
+
+void
+jwt_wipe(void)
 {
-	const char *p, *q;
-	const char *why;
+	explicit_bzero(payload, used);
+	used = 0;
+}
+
+int
+jwt_claims(const char *s, size_t n, struct json *j, const char **why)
+{
+	const char *p, *q, *w;
 	long len;
 
-	if (jwt_shape(s, n) < 0)
+	jwt_wipe();
+	if (why == NULL)
+		why = &w;
+	*why = "not a JWT (three dot-separated base64url parts)";
+	if (n > JWT_MAX || jwt_shape(s, n) < 0)
 		return -1;
 	p = (const char *)memchr(s, '.', n) + 1;
 	q = memchr(p, '.', n - (size_t)(p - s));
-	len = b64url_decode((unsigned char *)buf, cap, p, (size_t)(q - p));
-	if (len < 0)
+	*why = "the payload is not base64url";
+	if ((len = b64url_decode((unsigned char *)payload, sizeof payload, p,
+	    (size_t)(q - p))) < 0)
 		return -1;
-	return json_parse(j, buf, (size_t)len, &why);
+	used = (size_t)len;
+	j->tok = toks;
+	j->cap = (int)(sizeof toks / sizeof toks[0]);
+	return json_parse(j, payload, used, why);
 }

@@ -22,11 +22,19 @@ int jwt_shape(const char *s, size_t n);
  */
 long b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n);
 
+#define JWT_MAX 65536	/* jwt_claims() reads any JWT up to this many bytes */
+
 /*
- * jwt_claims(): decode the payload of JWT s[0..n) into buf (cap bytes) and
- * parse it into j. Returns 0, or -1 when the token is not a JWT or its
- * payload is not a JSON object that fits.
+ * jwt_claims(): decode the payload of JWT s[0..n) into jwt.c's static
+ * buffer and parse it into j, with jwt.c's token array: room for any
+ * payload of a JWT_MAX-byte token, whatever the number of claims. j stays
+ * valid until the next call or jwt_wipe(). Returns 0, or -1 with *why
+ * (when why is not NULL) naming what failed: not a JWT, the payload not
+ * base64url, or json_parse()'s reason.
  */
-int jwt_claims(const char *s, size_t n, char *buf, size_t cap, struct json *j);
+int jwt_claims(const char *s, size_t n, struct json *j, const char **why);
+
+/* jwt_wipe(): wipe the decoded payload of the last jwt_claims(). */
+void jwt_wipe(void);
 
 #endif

@@ -256,6 +256,37 @@ secretlen(const char *s, size_t left)
 	return best;
 }
 
+/*
+ * The length of the printable UTF-8 character at s (left bytes), or 0:
+ * not for C1 controls, bidirectional overrides and isolates, line and
+ * paragraph separators, overlong forms, surrogates or bad sequences.
+ */
+static size_t
+u8len(const unsigned char *s, size_t left)
+{
+	unsigned long c = s[0];
+	size_t i, n;
+
+	if (c >= 0x20 && c < 0x7f)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (n > left)
+		return 0;
+	c &= 0x3fu >> (n - 1);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < (n == 2 ? 0xa0 : n == 3 ? 0x800 : 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c < 0xe000) || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069))
+		return 0;
+	return n;
+}
+
 size_t
 msg_redact(char *dst, size_t cap, const char *s)
 {
@@ -276,8 +307,21 @@ msg_redact(char *dst, size_t cap, const char *s)
 			if (k + m > n)
 				n = k + m;
 		}
-		if (n == 0) {
-			dst[j++] = s[i++];
+		if (n == 0) {	/* printable as it is, or escaped as \xNN */
+			if ((n = u8len((const unsigned char *)s + i, len - i)) > 0) {
+				if (j + n >= cap)
+					break;
+				memcpy(dst + j, s + i, n);
+				j += n;
+				i += n;
+				continue;
+			}
+			if (j + 4 >= cap)
+				break;
+			dst[j++] = '\\';
+			dst[j++] = 'x';
+			dst[j++] = "0123456789abcdef"[(unsigned char)s[i] >> 4];
+			dst[j++] = "0123456789abcdef"[s[i++] & 15];
 			continue;
 		}
 		i += n;

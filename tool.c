@@ -151,22 +151,33 @@ finish(int code)
 	exit(code);
 }
 
-static _Noreturn void
-usage_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A usage or configuration error: exit 2 with its line, except in check,
+ * which keeps the first problem of each kind (CHECK_*) for its report and
+ * goes on; every caller leaves a sane default behind when it returns.
+ */
+static char bad[CHECK_BAD][MSG_MAX];
 
-static _Noreturn void
-usage_error(const char *f, ...)
+static void
+config_error(int kind, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+config_error(int kind, const char *f, ...)
 {
+	char text[MSG_MAX];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, f);
-	n = vfmt(fl.text, sizeof fl.text, f, ap);
+	vfmt(text, sizeof text, f, ap);
 	va_end(ap);
-	if (n < sizeof fl.text)
-		fmt(fl.text + n, sizeof fl.text - n, " (see crtoken --help)");
-	finish(XC_USAGE);
+	if (opt.verb != CHECK) {
+		fmt(fl.text, sizeof fl.text, "%s (see crtoken --help)", text);
+		finish(XC_USAGE);
+	}
+	if (bad[kind][0] == '\0')
+		memcpy(bad[kind], text, sizeof text);
 }
+#define usage_error(...) config_error(CHECK_OPTIONS, __VA_ARGS__)
 
 /*
  * SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (128 + N) and the
@@ -250,30 +261,42 @@ env(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* A profile or scope value: non-empty, printable, capped. */
-static void
-check_value(const char *what, const char *v)
+/* A profile or scope value: non-empty, printable, capped; 0, or -1 when reported. */
+static int
+check_value(int kind, const char *what, const char *v)
 {
 	size_t i, n = strlen(v);
 
-	if (n == 0)
-		usage_error("%s: empty value", what);
-	if (n > VALUE_MAX)
-		usage_error("%s: longer than %d bytes", what, VALUE_MAX);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			usage_error("%s: control character in value", what);
+	for (i = 0; i < n && (unsigned char)v[i] >= 0x20 && v[i] != 0x7f; i++)
+		;
+	if (n > 0 && n <= VALUE_MAX && i == n)
+		return 0;
+	config_error(kind, "%s: %s", what, n == 0 ? "empty value" : n > VALUE_MAX ?
+	    "longer than 1024 bytes" : "control character in value");
+	return -1;
 }
 
-/* Merge one profile value into the slot for its kind. */
+/*
+ * Put one profile value into the slot for its kind, unless a flag filled
+ * that kind (*flag: the flags beat the environment). Two different values
+ * from the same side are a conflict.
+ */
 static void
-profile_slot(const char **slot, const char *v, const char *what)
+profile_slot(const char **slot, const char *v, const char *what, int fromflag,
+    int *flag)
 {
-	check_value(what, v);
-	if (*slot != NULL && strcmp(*slot, v) != 0)
-		usage_error("%s: conflicts with another profile option of the same "
-		    "kind ('%s' vs '%s')", what, *slot, v);
+	if (!fromflag && *flag)
+		return;
+	if (check_value(CHECK_PROFILE, what, v) != 0)
+		return;
+	if (*slot != NULL && strcmp(*slot, v) != 0) {
+		config_error(CHECK_PROFILE, "%s '%s': conflicts with '%s' of the same "
+		    "kind; give one %s", what, v, *slot, fromflag ? "flag per kind" :
+		    "variable per kind, or a flag to override them");
+		return;
+	}
 	*slot = v;
+	*flag |= fromflag;
 }
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
@@ -345,6 +368,16 @@ option(int id, const char *v)
 	case O_JSON:
 		opt.json = 1;
 		return;
+	case O_PID: case O_PNAME: case O_PCRN: case O_PROFILE:
+		n = fmt(ver, sizeof ver, "--%s", options[id].name);
+		if (check_value(CHECK_PROFILE, ver, v) != 0)
+			return;
+		if (*slot[id] != NULL && strcmp(*slot[id], v) != 0) {
+			config_error(CHECK_PROFILE, "--%s given twice with different "
+			    "values ('%s', '%s')", options[id].name, *slot[id], v);
+			return;
+		}
+		break;
 	case O_HELP:
 		finish(file_stdout(usage_text, sizeof usage_text - 1, &fl));
 	case O_VERSION:
@@ -389,28 +422,38 @@ parse_args(int argc, char **argv)
 				if (strlen(options[k].name) == len &&
 				    memcmp(options[k].name, a + 2, len) == 0)
 					break;
-			if (k == NOPTIONS)
+			if (k == NOPTIONS) {
 				usage_error("unknown option %.*s", (int)len + 2, a);
-			if (!options[k].arg && eq)
+				continue;
+			}
+			if (!options[k].arg && eq) {
 				usage_error("option --%s takes no value", options[k].name);
+				continue;
+			}
 			v = eq ? eq + 1 : NULL;
-			if (options[k].arg && v == NULL && (v = argv[++i]) == NULL)
+			if (options[k].arg && v == NULL && (v = argv[++i]) == NULL) {
 				usage_error("option --%s needs a value", options[k].name);
+				return;
+			}
 			option(k, v);
 			continue;
 		}
 		for (a++; *a; a++) {	/* short, possibly grouped */
 			for (k = 0; k < NOPTIONS && options[k].shrt != *a; k++)
 				;
-			if (k == NOPTIONS)
+			if (k == NOPTIONS) {
 				usage_error("unknown option -%c", *a);
+				continue;
+			}
 			if (!options[k].arg) {
 				option(k, NULL);
 				continue;
 			}
 			v = a[1] ? a + 1 : argv[++i];
-			if (v == NULL)
+			if (v == NULL) {
 				usage_error("option -%c needs a value", *a);
+				return;
+			}
 			option(k, v);
 			break;
 		}
@@ -438,38 +481,52 @@ static struct {
 	unsigned long mode;
 	int format;
 } cfg;	/* in .bss: the defaults are set by configure() */
+static const char *url_from;	/* where cfg.url came from; NULL: it is bad */
 
-/* The endpoint: --url, else --private [--region], else IAM_URL, else the public one. */
-static void
+/*
+ * The endpoint: --url, else --private [--region], else IAM_URL, else the
+ * public one. Where it came from, or NULL when it is bad (reported).
+ */
+static const char *
 endpoint(void)
 {
 	char buf[128];
-	const char *u = opt.url;
+	const char *u = opt.url, *from = "--url";
 	size_t i;
 
-	if (opt.region && !opt.private)
-		usage_error("--region %s: goes with --private", opt.region);
+	if (opt.region && !opt.private) {
+		config_error(CHECK_ENDPOINT, "--region %s: goes with --private",
+		    opt.region);
+		return NULL;
+	}
 	if (opt.region) {
 		for (i = 0; i < sizeof regions / sizeof regions[0] &&
 		    strcmp(opt.region, regions[i]) != 0; i++)
 			;
-		if (i == sizeof regions / sizeof regions[0])
-			usage_error("--region %s: not a region with a private IAM endpoint "
-			    "(au-syd br-sao ca-mon ca-tor eu-de eu-es eu-gb jp-osa jp-tok "
-			    "us-east us-south)", opt.region);
+		if (i == sizeof regions / sizeof regions[0]) {
+			config_error(CHECK_ENDPOINT, "--region %s: not a region with a "
+			    "private IAM endpoint (au-syd br-sao ca-mon ca-tor eu-de "
+			    "eu-es eu-gb jp-osa jp-tok us-east us-south)", opt.region);
+			return NULL;
+		}
 	}
 	if (u == NULL && opt.private) {
-		if (opt.region)
-			fmt(buf, sizeof buf, "https://private.%s.iam.cloud.ibm.com",
-			    opt.region);
-		else
-			fmt(buf, sizeof buf, "https://private.iam.cloud.ibm.com");
+		fmt(buf, sizeof buf, "https://private.%s%siam.cloud.ibm.com",
+		    opt.region ? opt.region : "", opt.region ? "." : "");
 		u = buf;
+		from = "--private";
 	}
-	if (u == NULL)
-		u = env("IAM_URL") ? env("IAM_URL") : DEFAULT_URL;
-	if (iam_endpoint(&cfg.url, u, &fl) != 0)
-		usage_error("%s", fl.text);
+	if (u == NULL && (u = env("IAM_URL")) != NULL)
+		from = "IAM_URL";
+	if (u == NULL) {
+		u = DEFAULT_URL;
+		from = "the default";
+	}
+	if (iam_endpoint(&cfg.url, u, &fl) != 0) {
+		config_error(CHECK_ENDPOINT, "%s", fl.text);
+		return NULL;
+	}
+	return from;
 }
 
 /* The proxy for cfg.url, or NULL: --proxy ("" for none), else the environment, minus NO_PROXY. */
@@ -486,93 +543,125 @@ proxy(void)
 	if (p == NULL || *p == '\0')
 		return NULL;
 	/* a host that goes direct never fails on the proxy's syntax */
-	if (no != NULL && noproxy_match(no, cfg.url.host)) {
+	if (no != NULL && cfg.url.host[0] && noproxy_match(no, cfg.url.host)) {
 		note("%s is in NO_PROXY: connecting directly", cfg.url.host);
 		return NULL;
 	}
-	if (proxy_parse(&cfg.proxy, p, &fl) != 0)
-		usage_error("%s", fl.text);
+	if (proxy_parse(&cfg.proxy, p, &fl) != 0) {
+		config_error(CHECK_PROXY, "%s", fl.text);
+		return NULL;
+	}
 	return &cfg.proxy;
+}
+
+/*
+ * The profile: for each kind (id, name, CRN) the flags that give it
+ * (--profile-id / --profile-name / --profile-crn, and --profile by its
+ * shape), else the environment (IAM_PROFILE_ID / _NAME / _CRN,
+ * IBMCLOUD_CR_PROFILE by its shape). Every kind found is sent.
+ */
+static void
+profile(struct iam_req *rq)
+{
+	static const char *const flags[] = { "--profile-id", "--profile-name",
+	    "--profile-crn" }, *const vars[] = { "IAM_PROFILE_ID", "IAM_PROFILE_NAME",
+	    "IAM_PROFILE_CRN" };
+	const char **slot[] = { &rq->profile_id, &rq->profile_name, &rq->profile_crn };
+	const char *given[] = { opt.profile_id, opt.profile_name, opt.profile_crn };
+	const char *p;
+	int k, side, flag[3] = { 0, 0, 0 };
+
+	for (side = 1; side >= 0; side--) {	/* the flags, then the environment */
+		for (k = 0; k < 3; k++)
+			if ((p = side ? given[k] : env(vars[k])) != NULL)
+				profile_slot(slot[k], p, side ? flags[k] : vars[k], side,
+				    &flag[k]);
+		if ((p = side ? opt.profile : env("IBMCLOUD_CR_PROFILE")) != NULL) {
+			k = strncmp(p, "crn:", 4) == 0 ? 2 : strncmp(p, "Profile-", 8) == 0 ?
+			    0 : 1;
+			profile_slot(slot[k], p, side ? "--profile" : "IBMCLOUD_CR_PROFILE",
+			    side, &flag[k]);
+		}
+	}
+	if (!rq->profile_id && !rq->profile_name && !rq->profile_crn)
+		config_error(CHECK_PROFILE, "no trusted profile: give --profile-id, "
+		    "--profile-name, --profile-crn or --profile (or IAM_PROFILE_ID, "
+		    "IAM_PROFILE_NAME, IAM_PROFILE_CRN, IBMCLOUD_CR_PROFILE)");
+}
+
+/* "30", "2.5": milliseconds in (0, 1 day], or -1 (reported). */
+static long long
+seconds(const char *flag, const char *v)
+{
+	long long ms = timeout_ms(v);
+
+	if (ms > 0 && ms <= 86400LL * 1000)
+		return ms;
+	usage_error("%s %s: not a number of seconds between 0.001 and 86400",
+	    flag, v);
+	return -1;
+}
+
+/* A whole number in [0, max] in base (8 or 10), or -1. */
+static long
+whole(const char *v, int base, long max)
+{
+	long n = 0;
+	const char *p;
+
+	for (p = v; *p >= '0' && *p < '0' + base && n <= max; p++)
+		n = n * base + (*p - '0');
+	return p == v || *p != '\0' || n > max ? -1 : n;
 }
 
 /* Everything the options and the environment say, checked: usage errors end here. */
 static void
 configure(struct iam_req *rq)
 {
-	const char *pid, *pname, *pcrn, *prof, *v;
+	const char *v;
+	long long ms;
+	long n;
 
 	cfg.timeout_ms = 30000;
 	cfg.connect_ms = 10000;
 	cfg.retries = 4;
 	cfg.mode = 0600;
 	cfg.format = IAM_FMT_TOKEN;
-	/* flags beat the environment, one option at a time */
-	pid = opt.profile_id ? opt.profile_id : env("IAM_PROFILE_ID");
-	pname = opt.profile_name ? opt.profile_name : env("IAM_PROFILE_NAME");
-	pcrn = opt.profile_crn ? opt.profile_crn : env("IAM_PROFILE_CRN");
-	prof = opt.profile ? opt.profile : env("IBMCLOUD_CR_PROFILE");
 	if (!opt.token_file)
 		opt.token_file = env("CR_TOKEN_FILENAME");
 	if (!opt.cacert)
 		opt.cacert = env("SSL_CERT_FILE");
-	if (pid)
-		profile_slot(&rq->profile_id, pid, "--profile-id");
-	if (pname)
-		profile_slot(&rq->profile_name, pname, "--profile-name");
-	if (pcrn)
-		profile_slot(&rq->profile_crn, pcrn, "--profile-crn");
-	if (prof) {
-		if (strncmp(prof, "crn:", 4) == 0)
-			profile_slot(&rq->profile_crn, prof, "--profile (a CRN)");
-		else if (strncmp(prof, "Profile-", 8) == 0)
-			profile_slot(&rq->profile_id, prof, "--profile (an id)");
-		else
-			profile_slot(&rq->profile_name, prof, "--profile (a name)");
-	}
-	if (!rq->profile_id && !rq->profile_name && !rq->profile_crn)
-		usage_error("no trusted profile: give --profile-id, --profile-name, "
-		    "--profile-crn or --profile (or IAM_PROFILE_ID, IAM_PROFILE_NAME, "
-		    "IAM_PROFILE_CRN, IBMCLOUD_CR_PROFILE)");
-	if (opt.scope) {
-		check_value("--scope", opt.scope);
+	profile(rq);
+	if (opt.scope && check_value(CHECK_OPTIONS, "--scope", opt.scope) == 0)
 		rq->scope = opt.scope;
-	}
-	endpoint();
-	rq->url = &cfg.url;
+	if ((url_from = endpoint()) != NULL)
+		rq->url = &cfg.url;
 	rq->proxy = proxy();
-	if ((v = opt.timeout) && ((cfg.timeout_ms = timeout_ms(v)) <= 0 ||
-	    cfg.timeout_ms > 86400LL * 1000))
-		usage_error("--timeout %s: not a number of seconds between 0.001 "
-		    "and 86400", v);
+	if (opt.timeout && (ms = seconds("--timeout", opt.timeout)) > 0)
+		cfg.timeout_ms = ms;
 	timeout_s = (long)((cfg.timeout_ms + 999) / 1000);
-	if ((v = opt.connect_timeout) && ((cfg.connect_ms = timeout_ms(v)) <= 0 ||
-	    cfg.connect_ms > 86400LL * 1000))
-		usage_error("--connect-timeout %s: not a number of seconds between "
-		    "0.001 and 86400", v);
+	if (opt.connect_timeout && (ms = seconds("--connect-timeout",
+	    opt.connect_timeout)) > 0)
+		cfg.connect_ms = ms;
 	rq->connect_ms = (int)cfg.connect_ms;
-	if ((v = opt.retries)) {
-		for (cfg.retries = 0; *v >= '0' && *v <= '9' && cfg.retries <= 100; v++)
-			cfg.retries = cfg.retries * 10 + (*v - '0');
-		if (v == opt.retries || *v != '\0' || cfg.retries > 100)
-			usage_error("--retries %s: not a whole number from 0 to 100",
-			    opt.retries);
-	}
-	if ((v = opt.mode)) {
-		for (cfg.mode = 0; *v >= '0' && *v <= '7' && cfg.mode <= 0777; v++)
-			cfg.mode = cfg.mode * 8 + (unsigned long)(*v - '0');
-		if (v == opt.mode || *v != '\0' || cfg.mode > 0777)
-			usage_error("--mode %s: not an octal file mode such as 0600 "
-			    "or 0640", opt.mode);
-	}
+	if ((v = opt.retries) && (n = whole(v, 10, 100)) < 0)
+		usage_error("--retries %s: not a whole number from 0 to 100", v);
+	else if (v)
+		cfg.retries = (int)n;
+	if ((v = opt.mode) && (n = whole(v, 8, 0777)) < 0)
+		usage_error("--mode %s: not an octal file mode such as 0600 or 0640", v);
+	else if (v)
+		cfg.mode = (unsigned long)n;
 	if (opt.format) {
 		static const char *const names[] = { "token", "json", "header", "env" };
 
-		for (cfg.format = 0; cfg.format < 4 &&
-		    strcmp(opt.format, names[cfg.format]) != 0; cfg.format++)
+		for (n = 0; n < 4 && strcmp(opt.format, names[n]) != 0; n++)
 			;
-		if (cfg.format == 4)
+		if (n == 4)
 			usage_error("--format %s: not one of token, json, header, env",
 			    opt.format);
+		else
+			cfg.format = (int)n;
 	}
 	if (opt.output && *opt.output == '\0')
 		usage_error("--output: empty file name");
@@ -698,14 +787,12 @@ main(int argc, char **argv)
 		static char pem[4 << 20];
 		long len = file_read(opt.cacert, pem, sizeof pem, 1);
 
-		if (len == -1)
-			usage_error("--cacert %s: %s", opt.cacert, errstr(errno));
-		if (len == -2)
-			usage_error("--cacert %s: larger than 4 MiB", opt.cacert);
-		if (len == -3)
-			usage_error("--cacert %s: not a regular file", opt.cacert);
-		if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
-			usage_error("%s", fl.text);
+		if (len < 0)
+			config_error(CHECK_TRUST, "--cacert %s: %s", opt.cacert,
+			    len == -2 ? "larger than 4 MiB" : len == -3 ?
+			    "not a regular file" : errstr(errno));
+		else if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
+			config_error(CHECK_TRUST, "%s", fl.text);
 	}
 	if (opt.verb == WATCH) {
 		struct watch w = { opt.output, (unsigned)cfg.mode, cfg.format,
@@ -714,7 +801,8 @@ main(int argc, char **argv)
 		finish(watch_run(&w, &rq, &fl));
 	}
 	if (opt.verb == CHECK) {
-		struct check c = { opt.token_file, deadline, opt.json };
+		struct check c = { opt.token_file, deadline, opt.json, opt.cacert,
+		    url_from, { bad[0], bad[1], bad[2], bad[3], bad[4] } };
 
 		r = check_run(&c, &rq, &fl);
 		fl.text[0] = '\0';	/* the report said it all */

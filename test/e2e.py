@@ -501,6 +501,24 @@ def usage_errors():
     for args, needle, base in cases:
         r = E.run(args, base=base)
         expect(r, 2, needle)
+    # check turns each into a failed step of its report, text and JSON alike
+    for args, needle, base in cases:
+        if "--help=x" in args:
+            continue
+        for js in ([], ["--json"]):
+            pre = E.base() if base else ["--token-file", E.crfile, "--url", E.url,
+                                         "--cacert", E.ca]
+            r = E.run(["check"] + js + pre + args, base=False)
+            check(r.code == 2 and r.err == "", "check %r: exit 2, nothing on stderr" % args, r)
+            if js:
+                j = json.loads(r.out)
+                failed = [x for x in j["steps"] if x["status"] == "fail"]
+                check(j["exit"] == 2 and failed and needle in failed[0]["detail"],
+                      "check --json %r: %r in the first failed step" % (args, needle), r)
+            else:
+                fl = [l for l in r.out.splitlines() if l.startswith("\u2717")]
+                check(fl and needle in fl[0], "check %r: %r in the first failed step" %
+                      (args, needle), r)
 
 
 @test
@@ -997,8 +1015,10 @@ def exec_failures_keep_their_codes_and_run_nothing():
     expect(E.run(["exec", "--env", "1BAD"] + E.base() + ["--", "true"], base=False), 2)
     expect(E.run(["--env", "X"] + E.base(), base=False), 2, "--env goes with exec")
     expect(E.run(["exec", "--mode", "0400"] + E.base() + ["--", "true"], base=False), 2)
-    expect(E.run(["check", "-f", "json"] + E.base(), base=False), 2, "check")
-    expect(E.run(["check", "-o", "x"] + E.base(), base=False), 2, "check")
+    for flag in (["-f", "json"], ["-o", "x"]):  # a failed step of check's report
+        r = E.run(["check"] + flag + E.base(), base=False)
+        check(r.code == 2 and "\u2717 options     check: no -o, -f or --mode" in r.out,
+              "check %s: the options step fails" % flag, r)
 
 
 # ---------------------------------------------------------------- check
@@ -1071,7 +1091,8 @@ def check_json_is_the_same_report():
     r = check_run(["--json"])
     j = json.loads(r.out)
     check(j["exit"] == 0 and r.code == 0, "exit 0", r)
-    check([s["step"] for s in j["steps"]][:3] == ["token file", "issuer", "subject"], "steps", r)
+    check([s["step"] for s in j["steps"]][:4] == ["token file", "claims", "issuer", "subject"],
+          "steps", r)
     check(all(s["status"] == "pass" for s in j["steps"]), "all pass", r)
     r = check_run(["--json"], token=iam.cr_token(lifetime=7200))
     j = json.loads(r.out)
@@ -1100,6 +1121,241 @@ def check_network_failure():
                "--profile-id", iam.PROFILE_ID], base=False)
     check(r.code == 8 and line(r, "TLS").startswith("\u2717") and
           "NOT_TRUSTED" in line(r, "TLS"), "untrusted: 8", r)
+
+
+PASS, WARN, FAIL, SKIP = "\u2713", "!", "\u2717", "-"
+WORD = {PASS: "pass", WARN: "warn", FAIL: "fail", SKIP: "skip"}
+
+
+def report(args=(), script=None, token=None, env=None, base=None):
+    """check in text and in --json: the same marks and exit, JSON that parses.
+    Returns the text run and {step: (mark, detail)} from the text report."""
+    base = (["--url", E.url, "--cacert", E.ca, "--profile-id", iam.PROFILE_ID,
+             "--retries", "0"] if base is None else base)
+    tf = E.write("check-token", token) if token else E.crfile
+    if token:
+        E.secrets.append(token)
+    runs = []
+    for js in ([], ["--json"]):
+        runs.append(E.run(["check"] + js + base + ["--token-file", tf] + list(args),
+                          base=False, script=script, env=env))
+    r, rj = runs
+    marks = {}
+    lines = r.out.splitlines()
+    for l in lines[:-1]:
+        check(l[:1] in WORD and l[1] == " ", "every line but the last is a step: %r" % l, r)
+        marks[l[2:13].rstrip()] = (l[:1], l[14:])
+    check(lines and lines[-1].startswith("crtoken check: "), "the summary line", r)
+    j = json.loads(rj.out)
+    check(j["exit"] == rj.code == r.code, "the same exit in text, JSON and status", rj)
+    check([(x["step"], x["status"]) for x in j["steps"]] ==
+          [(k, WORD[m]) for k, (m, _) in marks.items()], "the same steps and marks", rj)
+    for s in E.secrets + E.issued():
+        check(s[:40] not in r.out + rj.out, "a token in the check report", r)
+    return r, marks
+
+
+def marks_are(r, marks, **want):
+    for name, m in want.items():
+        name = name.replace("_", " ")
+        check(marks.get(name, (None,))[0] == m, "%s: %r expected" % (name, m), r)
+
+
+@test
+def check_reports_configuration_problems_as_steps():
+    # no profile: the token file, its claims and the network are still checked
+    r, m = report(base=["--url", E.url, "--cacert", E.ca])
+    marks_are(r, m, token_file=PASS, claims=PASS, profile=FAIL, resolve=PASS,
+              connect=PASS, TLS=PASS, exchange=SKIP)
+    check(r.code == 2 and "--profile-id" in m["profile"][1], "the fix is named", r)
+    # a bad --cacert: resolve and connect still run, TLS cannot
+    r, m = report(["--cacert", "/nonexistent/ca.pem"])
+    marks_are(r, m, token_file=PASS, profile=PASS, trust=FAIL, resolve=PASS, connect=PASS,
+              TLS=SKIP, exchange=SKIP)
+    check(r.code == 2 and "/nonexistent/ca.pem" in m["trust"][1], "trust names the file", r)
+    # a bad endpoint: nothing to connect to, the token is still read
+    r, m = report(["--url", "http://localhost:1"])
+    marks_are(r, m, token_file=PASS, claims=PASS, profile=PASS, endpoint=FAIL, trust=PASS,
+              resolve=SKIP, connect=SKIP, TLS=SKIP, exchange=SKIP)
+    check(r.code == 2 and "only https://" in m["endpoint"][1], "endpoint says why", r)
+    r, m = report(["--private", "--region", "mars-1"])
+    marks_are(r, m, endpoint=FAIL, token_file=PASS)
+    # a bad proxy
+    r, m = report(["--proxy", "socks5://localhost:1"])
+    marks_are(r, m, proxy=FAIL, endpoint=PASS, resolve=SKIP, token_file=PASS)
+    check(r.code == 2, "exit 2", r)
+    r, m = report(env={"HTTPS_PROXY": "http://localhost:0"})
+    marks_are(r, m, proxy=FAIL, resolve=SKIP)
+    # a bad flag of check's own: reported first, and the rest still runs
+    r, m = report(["--bogus", "--timeout", "soon"])
+    marks_are(r, m, options=FAIL, token_file=PASS, TLS=PASS, exchange=PASS)
+    check(r.code == 2 and "--bogus" in m["options"][1], "the first problem", r)
+    check(list(m)[0] == "options", "options come first", r)
+    # several problems: the exit is the class of the first failed step
+    r, m = report(["--token-file", "/nonexistent"], base=["--url", "http://x"])
+    marks_are(r, m, token_file=FAIL, profile=FAIL, endpoint=FAIL)
+    check(r.code == 3, "the token file's 3 comes first", r)
+    # the defaults say where the endpoint came from
+    r, m = report(env={"IAM_URL": E.url}, base=["--cacert", E.ca, "--profile-id",
+                                                iam.PROFILE_ID])
+    check(r.code == 0 and "(IAM_URL)" in m["endpoint"][1], "endpoint from IAM_URL", r)
+
+
+def cr(drop=(), **claims):
+    """A CR token with some claims changed (or dropped)."""
+    now = int(time.time())
+    c = {"aud": ["iam"], "exp": now + 3600, "iat": now, "nbf": now,
+         "iss": "https://kubernetes.default.svc", "jti": os.urandom(8).hex(),
+         "sub": "system:serviceaccount:default:crtoken"}
+    c.update(claims)
+    for k in drop:
+        del c[k]
+    return iam.make_jwt(c)
+
+
+@test
+def check_cr_claims_no_false_pass():
+    now = int(time.time())
+    r, m = report(token=cr(drop=["exp"]))
+    marks_are(r, m, lifetime=WARN, validity=WARN)
+    check("exp missing" in m["lifetime"][1], "says what is missing", r)
+    r, m = report(token=cr(drop=["iat"]))
+    marks_are(r, m, lifetime=WARN, validity=WARN)
+    r, m = report(token=cr(exp="soon"))
+    marks_are(r, m, lifetime=WARN, validity=WARN)
+    check("not a time" in m["lifetime"][1], "a bad exp is named", r)
+    r, m = report(token=cr(iat=now + 600, exp=now + 300, nbf=now))
+    marks_are(r, m, lifetime=FAIL)
+    check(r.code == 3 and "not positive" in m["lifetime"][1], "negative lifetime: 3", r)
+    r, m = report(token=cr(iat=now, exp=now))
+    marks_are(r, m, lifetime=FAIL, validity=FAIL)
+    r, m = report(token=cr(nbf=now + 900))
+    marks_are(r, m, lifetime=PASS, validity=FAIL)
+    check(r.code == 3 and "clock" in m["validity"][1], "nbf in the future: 3", r)
+    r, m = report(token=cr(iat=now + 30, nbf=now + 30, exp=now + 3630))
+    marks_are(r, m, lifetime=PASS, validity=WARN)
+    check("60 s" in m["validity"][1], "the skew allowed is stated", r)
+    r, m = report(token=cr(drop=["iss", "sub", "aud"]))
+    marks_are(r, m, issuer=WARN, subject=WARN, audience=WARN)
+    r, m = report(token=cr(aud="iam"))
+    marks_are(r, m, audience=PASS, lifetime=PASS, validity=PASS, exchange=PASS)
+    check(r.code == 0, "a good token passes", r)
+
+
+def access(drop=(), **claims):
+    """An access token for the stand-in to issue (script word access=...)."""
+    now = int(time.time())
+    c = {"iam_id": "iam-" + iam.PROFILE_ID, "sub": iam.PROFILE_ID, "sub_type": "Profile",
+         "account": {"bss": "0123"}, "iat": now, "exp": now + 3600}
+    c.update(claims)
+    for k in drop:
+        del c[k]
+    return iam.make_jwt(c)
+
+
+@test
+def check_iam_token_no_false_pass():
+    r, m = report(script=["access=" + access(exp=946684800, iat=946681200)])
+    marks_are(r, m, exchange=PASS, IAM_expiry=FAIL)
+    check(r.code == 13 and "expired" in m["IAM expiry"][1], "expired decades ago: 13", r)
+    r, m = report(script=["access=" + access(drop=["exp"])])
+    marks_are(r, m, exchange=PASS, IAM_expiry=WARN)
+    check(r.code == 0, "a missing exp warns", r)
+    r, m = report(script=["access=" + access(drop=["iam_id"])])
+    marks_are(r, m, IAM_token=WARN, IAM_expiry=PASS)
+    r, m = report(script=["expiration=rel:100000"])
+    marks_are(r, m, IAM_expiry=FAIL)
+    check(r.code == 13 and "expiration" in m["IAM expiry"][1], "exp vs expiration", r)
+    r, m = report(script=["expires=600 expiration=rel:3600 access=" + access()])
+    marks_are(r, m, IAM_expiry=FAIL)
+    check("expires_in is 600" in m["IAM expiry"][1], "exp vs expires_in", r)
+    r, m = report(script=["access=e30.bm90IGpzb24.c2ln"])
+    marks_are(r, m, exchange=PASS, IAM_token=WARN)
+    check("IAM expiry" not in m and r.code == 0, "undecodable claims warn", r)
+    r, m = report()
+    marks_are(r, m, IAM_token=PASS, IAM_expiry=PASS)
+
+
+@test
+def check_reads_any_cr_token():
+    """Before: over ~128 claims or an 8 KB payload was a false 'x claims', exit 3."""
+    extra = {"c%d" % i: i for i in range(3000)}
+    big = cr(**extra)
+    check(40000 < len(big) < 65536, "a big token: %d bytes" % len(big))
+    r, m = report(token=big)
+    marks_are(r, m, claims=PASS, subject=PASS, lifetime=PASS, validity=PASS, exchange=PASS)
+    check(r.code == 0 and "3007 claims" in m["claims"][1], "every claim counted", r)
+    expect_token(E.run(["--token-file", E.write("big", big)]), "one-shot takes it too")
+    deep = cr(k={"a": [[{"b": list(range(300))}]]})
+    r, m = report(token=deep)
+    check(r.code == 0 and m["claims"][0] == PASS, "many tokens", r)
+    # a payload that is not JSON: check warns and lets IAM judge
+    notjson = "e30.%s.c2ln" % iam.b64u(b"not json")
+    r, m = report(token=notjson)
+    marks_are(r, m, claims=WARN, exchange=FAIL)
+    check(r.code == 10 and "issuer" not in m, "IAM's verdict, not a false 3", r)
+
+
+@test
+def check_report_is_safe_to_print():
+    evil = "x\x1b[2K\r\u2713 profile     fake\n\u2713 fake\u202e\u009b31m\x07"
+    r, m = report(token=cr(sub=evil, iss=evil, aud=[evil]))
+    for bad in ("\x1b", "\r", "\x07", "\u202e", "\u009b"):
+        check(bad not in r.out, "%r escaped in the report" % bad, r)
+    check("\\x1b[2K\\x0d" in m["subject"][1] and "\\xe2\\x80\\xae" in m["issuer"][1],
+          "shown escaped", r)
+    check(sum(l.startswith("\u2713 profile") for l in r.out.splitlines()) == 1,
+          "no painted line", r)
+    # IAM's words: in the report, on stderr, and in -v notes
+    word = "code=BXNIM0398E\u202e\x1b[31m"
+    r, m = report(["--profile-name", "x"], script=["status=400 " + word] * 2)
+    check("\u202e" not in r.out and "\x1b" not in r.out and r.code == 10, "IAM text escaped", r)
+    r = E.run(["-v"], script=["status=400 " + word])
+    check(r.code == 10 and "\u202e" not in r.err and "\x1b" not in r.err, "stderr escaped", r)
+
+
+@test
+def profile_flags_one_meaning():
+    base = ["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile, "--retries", "0"]
+    n = len(E.requests())
+    for args, env in [
+            (["--profile-id", iam.PROFILE_ID, "--profile-id", "Profile-other"], {}),
+            (["--profile", iam.PROFILE_NAME, "--profile", "other-name"], {}),
+            (["--profile-name", iam.PROFILE_NAME, "--profile-name", "x"], {}),
+            (["--profile-crn", iam.PROFILE_CRN, "--profile-crn", "crn:x"], {}),
+            (["--profile-id", iam.PROFILE_ID, "--profile", "Profile-other"], {}),
+            ([], {"IAM_PROFILE_ID": iam.PROFILE_ID, "IBMCLOUD_CR_PROFILE": "Profile-other"})]:
+        expect(E.run(base + args, base=False, env=env), 2)
+        r = E.run(["check"] + base + args, base=False, env=env)
+        check(r.code == 2 and line(r, "profile").startswith(FAIL), "check: profile fails", r)
+    check(len(E.requests()) == n, "nothing sent on a conflict")
+    # the same value twice is one value
+    r = E.run(base + ["--profile-id", iam.PROFILE_ID, "--profile", iam.PROFILE_ID], base=False)
+    expect_token(r, "the same value twice")
+    # a flag beats its variable, kind by kind
+    for args, env, sent in [
+            (["--profile-id", iam.PROFILE_ID], {"IBMCLOUD_CR_PROFILE": "Profile-X"},
+             {"profile_id": iam.PROFILE_ID}),
+            (["--profile", iam.PROFILE_ID], {"IAM_PROFILE_ID": "Profile-X"},
+             {"profile_id": iam.PROFILE_ID}),
+            (["--profile", iam.PROFILE_CRN], {"IAM_PROFILE_CRN": "crn:x"},
+             {"profile_crn": iam.PROFILE_CRN}),
+            (["--profile-name", iam.PROFILE_NAME], {"IBMCLOUD_CR_PROFILE": "other"},
+             {"profile_name": iam.PROFILE_NAME}),
+            # kinds mix: every kind found is sent
+            (["--profile-id", iam.PROFILE_ID], {"IAM_PROFILE_NAME": iam.PROFILE_NAME},
+             {"profile_id": iam.PROFILE_ID, "profile_name": iam.PROFILE_NAME})]:
+        r = E.run(base + args, base=False, env=env)
+        expect_token(r, "%r with %r" % (args, env))
+        f = last_form()
+        check({k: v for k, v in f.items() if k.startswith("profile")} == sent,
+              "%r with %r sends %r: %r" % (args, env, sent, f), r)
+
+
+@test
+def exec_empty_command_is_not_found():
+    r = E.run(["exec"] + E.base() + ["--", ""], base=False)
+    expect(r, 127, "exec '': command not found")
 
 
 # ---------------------------------------------------------------- response: 13

@@ -442,10 +442,11 @@ class Standin:
         if "iam" not in aud:
             return iam_error("BXNIM0407E", "Provided token is invalid.",
                              "The token audience does not contain iam.", 400)
-        if claims.get("exp", 0) - claims.get("iat", 0) > 3600:
+        exp, iat = (v if type(v) is int else 0 for v in (claims.get("exp"), claims.get("iat")))
+        if exp - iat > 3600:
             return iam_error("BXNIM0407E", "Provided token is invalid.",
                              "The token lifetime exceeds 3600 seconds.", 400)
-        if claims.get("exp", 0) < now:
+        if exp < now:
             return iam_error("BXNIM0407E", "Provided token is invalid.",
                              "The token is expired.", 400)
         given = [(k, f[k]) for k in ("profile_id", "profile_name", "profile_crn") if k in f]

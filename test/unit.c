@@ -109,6 +109,7 @@ check_str_at(const char *file, int line, const char *what, const char *got,
 
 /* ---- JSON ---- */
 
+static jsmntok_t JT[JSON_TOKENS];
 static struct json J;
 static const char *jwhy;
 
@@ -116,6 +117,8 @@ static int
 parse(const char *s, size_t n)
 {
 	jwhy = NULL;
+	J.tok = JT;	/* jwt_claims() lends J its own */
+	J.cap = JSON_TOKENS;
 	return json_parse(&J, s, n, &jwhy);
 }
 
@@ -1430,7 +1433,6 @@ test_jwt(void)
 	static const char claims[] =
 	    "{\"sub\":\"system:serviceaccount:ns:sa\",\"exp\":123}";
 	unsigned char out[64], rnd[300];
-	char buf[512];
 	size_t i, n, k;
 	long r;
 	int t;
@@ -1479,7 +1481,7 @@ test_jwt(void)
 	tok[n++] = '.';
 	n += b64enc(tok + n, rnd, 256);
 	check(jwt_shape(tok, n) == 0);
-	check(jwt_claims(tok, n, buf, sizeof buf, &J) == 0);
+	check(jwt_claims(tok, n, &J, NULL) == 0);
 	check(int_is(json_get(&J, 0, "exp"), 1700003600));
 	t = json_get(&J, 0, "kubernetes.io");
 	check(str_is(json_get(&J, json_get(&J, t, "serviceaccount"), "name"), "sa"));
@@ -1490,13 +1492,10 @@ test_jwt(void)
 	n = mkjwt(tok, "{\"alg\":\"none\"}", claims);
 	check(jwt_shape(tok, n) == 0);
 	memset(&J, 0, sizeof J);
-	check(jwt_claims(tok, n, buf, sizeof buf, &J) == 0);
+	check(jwt_claims(tok, n, &J, NULL) == 0);
 	check(str_is(json_get(&J, 0, "sub"), "system:serviceaccount:ns:sa"));
 	check(int_is(json_get(&J, 0, "exp"), 123));
 	check(json_get(&J, 0, "alg") == JSON_ABSENT);	/* the header is not read */
-	check(jwt_claims(tok, n, buf, strlen(claims), &J) == 0);	/* exact fit */
-	check(jwt_claims(tok, n, buf, strlen(claims) - 1, &J) == -1);
-	check(jwt_claims(tok, n, buf, 0, &J) == -1);
 	{
 		static const char *payloads[] = {
 			"not json", "[1]", "{\"a\":1,}", "{\"a\":1}x", "", "{",
@@ -1507,18 +1506,54 @@ test_jwt(void)
 			context("jwt_claims with payload \"%s\"",
 			    esc(payloads[i], strlen(payloads[i])));
 			n = mkjwt(tok, "{\"alg\":\"none\"}", payloads[i]);
-			check(jwt_claims(tok, n, buf, sizeof buf, &J) == -1);
+			check(jwt_claims(tok, n, &J, NULL) == -1);
 		}
 	}
 	context("jwt_claims of non-JWTs");
-	check(jwt_claims(L("eyJhIjoxfQ"), buf, sizeof buf, &J) == -1);
-	check(jwt_claims(L("e30.eyJhIjoxfQ"), buf, sizeof buf, &J) == -1);
-	check(jwt_claims(L("e30.eyJhIjoxfQ.c2ln.c2ln"), buf, sizeof buf, &J) == -1);
-	check(jwt_claims(L("e30..c2ln"), buf, sizeof buf, &J) == -1);
-	check(jwt_claims(L("e30.eyJhIjoxfR.c2ln"), buf, sizeof buf, &J) == -1);
-	check(jwt_claims(L("e30.eyJhIjoxfQ.c2ln"), buf, sizeof buf, &J) == 0);
-	check(jwt_claims(L("e30.e30.c2ln"), buf, sizeof buf, &J) == 0 && J.ntok == 1);
-	check(jwt_claims("", 0, buf, sizeof buf, &J) == -1);
+	check(jwt_claims(L("eyJhIjoxfQ"), &J, NULL) == -1);
+	check(jwt_claims(L("e30.eyJhIjoxfQ"), &J, NULL) == -1);
+	check(jwt_claims(L("e30.eyJhIjoxfQ.c2ln.c2ln"), &J, NULL) == -1);
+	check(jwt_claims(L("e30..c2ln"), &J, NULL) == -1);
+	check(jwt_claims(L("e30.eyJhIjoxfR.c2ln"), &J, NULL) == -1);
+	check(jwt_claims(L("e30.eyJhIjoxfQ.c2ln"), &J, NULL) == 0);
+	check(jwt_claims(L("e30.e30.c2ln"), &J, NULL) == 0 && J.ntok == 1);
+	check(jwt_claims("", 0, &J, NULL) == -1);
+
+	context("jwt_claims of the largest tokens, any number of claims");
+	{
+		static char big[JWT_MAX / 4 * 3], jwt[JWT_MAX + 64];
+		const char *why = NULL;
+		size_t k;
+
+		/* {"c0":0,"c1":1,...}: thousands of claims, near the cap */
+		k = fmt(big, sizeof big, "{\"sub\":\"s\"");
+		for (i = 0; k + 32 < JWT_MAX / 4 * 3 - 64; i++)
+			k = fmtcat(big, sizeof big, k, ",\"c%lu\":%lu",
+			    (unsigned long)i, (unsigned long)i);
+		fmtcat(big, sizeof big, k, "}");
+		n = mkjwt(jwt, "{}", big);
+		check(n <= JWT_MAX && i > 3000);
+		check(jwt_claims(jwt, n, &J, &why) == 0);
+		check(str_is(json_get(&J, 0, "sub"), "s"));
+		check(int_is(json_get(&J, 0, "c3000"), 3000));
+		/* [0,0,...]: the most tokens a payload can hold */
+		k = fmt(big, sizeof big, "{\"a\":[0");
+		while (k + 8 < JWT_MAX / 4 * 3 - 64)
+			k = fmtcat(big, sizeof big, k, ",0");
+		fmtcat(big, sizeof big, k, "]}");
+		n = mkjwt(jwt, "{}", big);
+		check(jwt_claims(jwt, n, &J, &why) == 0);
+		check(J.tok[json_get(&J, 0, "a")].size > 24000);
+		/* one byte over JWT_MAX is refused, and says why */
+		memset(jwt, 'A', JWT_MAX + 1);
+		jwt[10] = jwt[20] = '.';
+		check(jwt_claims(jwt, JWT_MAX + 1, &J, &why) == -1 && why != NULL);
+		why = NULL;
+		check(jwt_claims(L("e30.eyJhIjoxfR.c2ln"), &J, &why) == -1 &&
+		    why != NULL && strstr(why, "base64url") != NULL);
+		n = mkjwt(jwt, "{}", "[1]");
+		check(jwt_claims(jwt, n, &J, &why) == -1 && strstr(why, "object"));
+	}
 	nocontext();
 }
 

@@ -29,7 +29,8 @@
 #include "json.h"
 #include "fuzz.h"
 
-static struct json j, back;
+static jsmntok_t jt[JSON_TOKENS], bt[JSON_TOKENS];
+static struct json j = JSON_INIT(jt), back = JSON_INIT(bt);
 
 /* Whether s[0..n) is valid UTF-8 (no surrogates, nothing over U+10FFFF, shortest form). */
 static int
