@@ -56,6 +56,8 @@ static const char usage_text[] =
 "options ([VAR]: the environment fallback, beaten by the flag; see crtoken(1)):\n"
 "  --profile-id ID, --profile-name NAME, --profile-crn CRN   the trusted profile\n"
 "              [IAM_PROFILE_ID, IAM_PROFILE_NAME, IAM_PROFILE_CRN]; one or more\n"
+"                        kinds, all sent; per kind a flag beats the variables;\n"
+"                        two values of one kind from one side: exit 2\n"
 "  --profile X           an id (Profile-...), a CRN (crn:...) or a name\n"
 "                        [IBMCLOUD_CR_PROFILE]\n"
 "  --token-file PATH     the CR token [CR_TOKEN_FILENAME]; default: the first of\n"
@@ -106,7 +108,7 @@ static const char usage_text[] =
 "      2xx other than 200, missing access_token, a token expired on\n"
 "      arrival, a body cut without TLS close_notify, over the size caps\n"
 "  14  could not write the output (file, directory, stdout)\n"
-"exec: 126 when CMD cannot be executed, 127 when it is not found.\n"
+"exec: 126 when CMD cannot be executed, 127 when it is not found (or \"\").\n"
 "watch: 0 when stopped by SIGTERM or SIGINT. The other modes: 128+N when\n"
 "stopped by signal N before they finish (143 SIGTERM, 130 SIGINT, 129\n"
 "SIGHUP, 131 SIGQUIT, 138 SIGUSR1, 140 SIGUSR2), even as PID 1.\n";

@@ -24,6 +24,7 @@ tinyproxy, dnsmasq or ip missing: `sh deps.sh test` installs them).
 Output is one line per test, then a summary.
 """
 import base64
+import json
 import os
 import select
 import shutil
@@ -173,14 +174,15 @@ class Env:
                 "--profile-id", iam.PROFILE_ID]
 
     def run(self, args, env=None, base=True, timeout=30, script=None, state=None,
-            argv0=None, prefix=()):
+            argv0=None, prefix=(), verb=()):
         """Run crtoken; script lines go to the stand-in whose state dir is state."""
         for st in self.states:  # no script left over from another test
             write_script(st, ())
         write_script(state or self.srv.state_dir, script or ())
         e = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
         e.update(env or {})
-        cmd = list(prefix) + [argv0 or BIN] + (self.base() if base else []) + list(args)
+        cmd = list(prefix) + [argv0 or BIN] + list(verb) + (self.base() if base else []) + \
+            list(args)
         t0 = time.monotonic()
         p = subprocess.run(cmd, env=e, timeout=timeout, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -673,6 +675,36 @@ def proxy_dead_port_default_retries_within_bounds():
     check(r.secs <= 2.5, "ended within --timeout 2 (%.2fs)" % r.secs, r)
 
 
+def check_marks(run, args, **kw):
+    """check and check --json through run(args, verb=...): the same exit, steps and
+    marks, JSON that parses. Returns the text run and {step: mark}."""
+    r = run(args, verb=["check"], **kw)
+    rj = run(args, verb=["check", "--json"], **kw)
+    j = json.loads(rj.out)
+    words = {"\u2713": "pass", "!": "warn", "\u2717": "fail", "-": "skip"}
+    marks = {l[2:13].rstrip(): l[:1] for l in r.out.splitlines()[:-1]}
+    check(j["exit"] == rj.code == r.code, "the same exit in text, JSON and status", rj)
+    check([(x["step"], x["status"]) for x in j["steps"]] ==
+          [(k, words.get(m)) for k, m in marks.items()], "the same steps and marks", rj)
+    return r, marks
+
+
+@test
+def check_through_a_proxy():
+    skip = need_tinyproxy()
+    if skip:
+        return skip
+    tp = tinyproxies()["open"]
+    r, m = check_marks(E.run, E.base() + ["--proxy", tp.url, "--retries", "0"], base=False)
+    check(r.code == 0 and m.get("proxy") == "\u2713" and m.get("exchange") == "\u2713",
+          "proxy and exchange pass", r)
+    fp = fake(mode="status")
+    r, m = check_marks(E.run, E.base() + ["--proxy", fp.url, "--retries", "0"], base=False)
+    check(r.code == 6 and m.get("proxy") == "\u2717" and m.get("TLS") == "-",
+          "a proxy that refuses the tunnel fails the proxy step: 6", r)
+    fp.stop()
+
+
 @test
 def fake_proxy_answers_garbage():
     fp = fake(mode="garbage")
@@ -1114,6 +1146,16 @@ def ns_no_such_host():
     check(r.secs < 2, "NXDOMAIN is an answer, no wait (%.2fs)" % r.secs, r)
     r = N.run(["--retries", "0"], url="https://deeper.nx.test:8443")
     expect(r, 4, "deeper.nx.test", "no such host")
+
+
+@test
+def ns_check_no_such_host():
+    skip = netns()
+    if skip:
+        return skip
+    r, m = check_marks(N.run, ["--retries", "0"], url="https://nx.test")
+    check(r.code == 4 and m.get("resolve") == "\u2717" and m.get("connect") == "-" and
+          m.get("token file") == "\u2713", "resolve fails: 4, the token still read", r)
 
 
 @test
