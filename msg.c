@@ -308,7 +308,10 @@ msg_redact(char *dst, size_t cap, const char *s)
 				n = k + m;
 		}
 		if (n == 0) {	/* printable as it is, or escaped as \xNN */
-			if ((n = u8len((const unsigned char *)s + i, len - i)) > 0) {
+			n = u8len((const unsigned char *)s + i, len - i);
+			for (k = 1; k < n && secretlen(s + i + k, len - i - k) == 0; k++)
+				;
+			if (n > 0 && k == n) {	/* no secret starts inside it */
 				if (j + n >= cap)
 					break;
 				memcpy(dst + j, s + i, n);

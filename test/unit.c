@@ -1687,8 +1687,36 @@ test_redact(void)
 	size_t n, cap;
 	int i;
 
-	context("msg_redact");
+	context("msg_redact escapes what is not printable text");
 	msg_forget();
+	{
+		static const char *const esc[][2] = {
+			{ "a\x1b[2Jb", "a\\x1b[2Jb" }, { "l1\nl2\r\t", "l1\\x0al2\\x0d\\x09" },
+			{ "del\x7f", "del\\x7f" }, { "raw\x9b", "raw\\x9b" },
+			{ "c1 \xc2\x9b", "c1 \\xc2\\x9b" }, { "nbsp\xc2\xa0", "nbsp\xc2\xa0" },
+			{ "caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93" },
+			{ "rlo\xe2\x80\xae", "rlo\\xe2\\x80\\xae" },
+			{ "lri\xe2\x81\xa6", "lri\\xe2\\x81\\xa6" },
+			{ "ls\xe2\x80\xa8", "ls\\xe2\\x80\\xa8" },
+			{ "zwj\xe2\x80\x8d", "zwj\xe2\x80\x8d" },
+			{ "overlong\xc0\xaf", "overlong\\xc0\\xaf" },
+			{ "surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80" },
+			{ "big\xf4\x90\x80\x80", "big\\xf4\\x90\\x80\\x80" },
+			{ "emoji\xf0\x9f\x94\x91", "emoji\xf0\x9f\x94\x91" },
+			{ "cut\xe2\x9c", "cut\\xe2\\x9c" },
+		};
+
+		for (i = 0; i < (int)(sizeof esc / sizeof esc[0]); i++) {
+			msg_redact(d, sizeof d, esc[i][0]);
+			check_str(d, esc[i][1]);
+		}
+		/* never a cut character or escape: room for "ab" and 3 bytes */
+		check(msg_redact(d, 6, "ab\xe2\x9c\x93") == 5 && strcmp(d, "ab\xe2\x9c\x93") == 0);
+		check(msg_redact(d, 5, "ab\xe2\x9c\x93") == 2 && strcmp(d, "ab") == 0);
+		check(msg_redact(d, 6, "ab\x1b") == 2 && strcmp(d, "ab") == 0);
+		check(msg_redact(d, 7, "ab\x1b") == 6 && strcmp(d, "ab\\x1b") == 0);
+	}
+	context("msg_redact");
 	msg_secret(SECRET, strlen(SECRET));
 	n = msg_redact(d, sizeof d, "token s3cr3t-CR-token-value sent");
 	check_str(d, "token [redacted] sent");

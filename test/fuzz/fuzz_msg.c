@@ -10,20 +10,28 @@
  * bytes; the rest is the text (up to a NUL).
  *
  *   - the result is NUL-terminated, its length returned, below cap; a
- *     smaller cap gives a prefix of the full result.
+ *     smaller cap gives a prefix of the full result, short of cap - 1 by
+ *     less than one character or escape (never a cut one).
+ *   - the result is printable text: no control character, DEL, C1
+ *     control, bidirectional override or isolate, line separator, or byte
+ *     that is not valid UTF-8 (a model written here, not msg.c's); when
+ *     nothing was redacted it is exactly the text with every other byte
+ *     escaped as \xNN.
  *   - no run shaped like a JWT ("eyJ" and 17 or more base64url characters
  *     or dots) is left.
  *   - no registered secret is left whole (for secrets without a character
  *     of "[redacted]", which the markers could otherwise spell), nor a run
  *     of RUN_MIN bytes of one anywhere, nor at the end of the line a start
  *     of one of 8 bytes or more.
- *   - the text kept between markers is the text's own, in order: what is
- *     not redacted is never changed (a redacted line still reads as one).
+ *   - the text kept between markers and escapes is the text's own, in
+ *     order: what is not redacted is never changed (a redacted line still
+ *     reads as one).
  *   - one secret registered and the text exactly that secret: the result is
  *     exactly "[redacted]".
  *   - more secrets than the table holds: the text is withheld (the result
  *     is the same whatever the text).
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +63,64 @@ markerfree(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* The model: the length of the printable character at s, or 0. */
+static size_t
+printable(const unsigned char *s, size_t left)
+{
+	unsigned long cp;
+	size_t n, i;
+
+	if (s[0] >= 0x20 && s[0] <= 0x7e)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
+		return 0;	/* overlong */
+	if (cp <= 0x9f || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if ((cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+/* s with each byte that is not part of a printable character as \xNN (malloc'd). */
+static char *
+escaped(const char *s)
+{
+	size_t i = 0, j = 0, n = strlen(s), k;
+	char *d = malloc(n * 4 + 1);
+
+	CHECK(d != NULL);
+	while (i < n) {
+		if ((k = printable((const unsigned char *)s + i, n - i)) > 0) {
+			memcpy(d + j, s + i, k);
+			i += k;
+			j += k;
+		} else {
+			sprintf(d + j, "\\x%02x", (unsigned char)s[i++]);
+			j += 4;
+		}
+	}
+	d[j] = '\0';
+	return d;
+}
+
 static void
 report(const char *what, const char *text, const char *out)
 {
@@ -66,7 +132,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t capsel[4] = { 0, 1, 11, 64 };
-	char *text, *out, *small;
+	char *text, *out, *small, *plain;
 	const char *rest;
 	size_t i, k, n, ns, nreg, len, olen, tlen, cap;
 	int mode;
@@ -132,8 +198,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(small != NULL);
 		len = msg_redact(small, cap, text);
 		CHECK(len < cap && strlen(small) == len);
-		CHECK(len == (olen < cap - 1 ? olen : cap - 1));
-		CHECK(memcmp(small, out, len) == 0);
+		CHECK(len <= olen && memcmp(small, out, len) == 0);
+		CHECK(len == olen || len + 4 >= cap - 1);
 		free(small);
 	}
 	small = malloc(1);
@@ -142,11 +208,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(msg_redact(small, 0, text) == 0 && small[0] == 'x');
 	free(small);
 
+	/*
+	 * Escapes are not the text's: blanked out (NUL bytes) so that
+	 * "x1b" of "\x1b" never counts as bytes of a secret; secrets
+	 * with a backslash (never a token's) are left out.
+	 */
+	plain = malloc(olen + 1);
+	CHECK(plain != NULL);
+	memcpy(plain, out, olen + 1);
+	for (i = 0; i + 4 <= olen; i++) {
+		unsigned v;
+
+		if (plain[i] == '\\' && plain[i + 1] == 'x' &&
+		    sscanf(plain + i + 2, "%2x", &v) == 1 && isxdigit((unsigned char)plain[i + 3]) &&
+		    (v < 0x20 || v >= 0x7f))
+			memset(plain + i, 0, 4);
+	}
 	/* no JWT-shaped run */
 	for (i = 0; i + 3 <= olen; i++) {
-		if (memcmp(out + i, "eyJ", 3) != 0)
+		if (memcmp(plain + i, "eyJ", 3) != 0)
 			continue;
-		for (k = i + 3; k < olen && (b64url((unsigned char)out[k]) || out[k] == '.'); k++)
+		for (k = i + 3; k < olen && (b64url((unsigned char)plain[k]) || plain[k] == '.'); k++)
 			;
 		if (k - i >= 20)
 			report("a JWT-shaped run is left", text, out);
@@ -163,16 +245,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(small);
 	} else {
 		for (k = 0; k < ns; k++) {
-			if (slen[k] == 0 || !markerfree(secret[k], slen[k]))
+			if (slen[k] == 0 || !markerfree(secret[k], slen[k]) ||
+			    memchr(secret[k], '\\', slen[k]) != NULL)
 				continue;
-			if (find(out, olen, secret[k], slen[k]) != NULL)
-				report("a secret is left", text, out);
+			if (find(plain, olen, secret[k], slen[k]) != NULL) {
+				for (i = 0; i < slen[k]; i++)
+					fprintf(stderr, "%02x", secret[k][i]);
+				report(" (secret) is left", text, out);
+			}
 			for (i = 0; slen[k] >= RUN_MIN && i + RUN_MIN <= olen; i++)
-				if (find((const char *)secret[k], slen[k], out + i, RUN_MIN) != NULL)
+				if (find((const char *)secret[k], slen[k], plain + i, RUN_MIN) != NULL)
 					report("a run of RUN_MIN bytes of a secret is left", text, out);
 			/* a start of it, 8 bytes or more, at the end of the line */
 			for (len = 8; len < slen[k] && len <= olen; len++)
-				if (memcmp(out + olen - len, secret[k], len) == 0)
+				if (memcmp(plain + olen - len, secret[k], len) == 0)
 					report("the start of a secret ends the line", text, out);
 		}
 		if (mode == 1 && nreg == 1 && slen[0] > 0 &&
@@ -180,29 +266,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			report("a line that is only the secret (jwt-prefix-secret)", text, out);
 	}
 
-	/* the pieces between markers appear in the text, in order */
+	/* printable, and without markers exactly the text escaped */
+	{
+		char *e = escaped(out), *t = escaped(text);
+
+		if (strcmp(e, out) != 0)
+			report("something not printable is left", text, out);
+		if (nreg <= 8 && strstr(out, "[redacted]") == NULL && strcmp(out, t) != 0)
+			report("not the text, escaped", text, out);
+		free(e);
+		free(t);
+	}
+
+	/* the pieces between markers and escapes appear in the text, in order */
 	if (nreg <= 8) {
-		const char *t = text, *o = out, *m;
+		const char *t = text, *at;
+		size_t o = 0, e;
 
-		while (*o) {
-			size_t piece;
-
-			m = strstr(o, "[redacted]");
-			piece = m ? (size_t)(m - o) : strlen(o);
-			if (piece > 0) {
-				const char *at = find(t, strlen(t), o, piece);
-
-				if (at == NULL)
-					report("text outside the markers was changed", text, out);
-				t = at + piece;
+		while (o < olen) {
+			if (plain[o] == '\0') {
+				o++;
+				continue;
 			}
-			if (m == NULL)
-				break;
-			o = m + 10;
+			if (olen - o >= 10 && memcmp(plain + o, "[redacted]", 10) == 0) {
+				o += 10;
+				continue;
+			}
+			for (e = o; e < olen && plain[e] != '\0' && !(olen - e >= 10 &&
+			    memcmp(plain + e, "[redacted]", 10) == 0); e++)
+				;
+			if ((at = find(t, strlen(t), plain + o, e - o)) == NULL)
+				report("text outside the markers was changed", text, out);
+			t = at + (e - o);
+			o = e;
 		}
 	}
 
 	msg_forget();
+	free(plain);
 	free(out);
 	free(text);
 	return 0;
