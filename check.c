@@ -24,6 +24,8 @@ static struct step {
 static int nsteps, warnings;
 static int first_fail;		/* exit class of the first failed step */
 
+volatile sig_atomic_t check_printing;
+
 static struct iam_token tok;
 static struct json cj;
 static char out[STEPS * (DETAIL_MAX * 2 + 64) + 64];
@@ -385,6 +387,7 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	n = report(c->json);
 	explicit_bzero(&tok, sizeof tok);
 	jwt_wipe();
+	check_printing = 1;
 	if (file_stdout(out, n, f) != 0)
 		return XC_OUTPUT;
 	return first_fail;

@@ -20,6 +20,8 @@
 #ifndef CHECK_H
 #define CHECK_H
 
+#include <signal.h>
+
 #include "iam.h"
 #include "msg.h"
 
@@ -44,5 +46,12 @@ struct check {
  * XC_TOKENFILE, a configuration problem as XC_USAGE).
  */
 int check_run(const struct check *c, struct iam_req *rq, struct fail *f);
+
+/*
+ * Set once check_run() starts printing the report: a signal handler that
+ * ends check before that prints, with --json, {"exit":N,"steps":[],
+ * "error":"..."} instead, so that the output is still one object.
+ */
+extern volatile sig_atomic_t check_printing;
 
 #endif

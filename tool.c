@@ -7,6 +7,7 @@
  * exec.c and check.c hold the other modes. See crtoken.1 and README.md.
  */
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -212,17 +213,28 @@ on_stop(int sig)
 		return;
 	}
 	file_abort();
-	if (!opt.quiet) {
-		line[--n] = '\n';
-		if (sig == SIGALRM)
-			line[--n] = 's';
-		do {
-			line[--n] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v > 0 && n > 0);
-		k = sig == SIGALRM ? sizeof mt - 1 : sizeof ms - 1;
-		memcpy(line + n - k, sig == SIGALRM ? mt : ms, k);
-		msg_urgent(line + n - k, sizeof line - (n - k));
+	line[--n] = '\n';
+	if (sig == SIGALRM)
+		line[--n] = 's';
+	do {
+		line[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n > 0);
+	k = sig == SIGALRM ? sizeof mt - 1 : sizeof ms - 1;
+	memcpy(line + n - k, sig == SIGALRM ? mt : ms, k);
+	n -= k;
+	if (!opt.quiet)
+		msg_urgent(line + n, sizeof line - n);
+	if (opt.verb == CHECK && opt.json && !check_printing) {	/* still one object */
+		char js[sizeof line + 48];
+		struct pollfd p = { 1, POLLOUT, 0 };
+		int err = errno;
+
+		k = fmt(js, sizeof js, "{\"exit\":%d,\"steps\":[],\"error\":\"%.*s\"}\n",
+		    code, (int)(sizeof line - n - 10), line + n + 9);
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT))
+			(void)!write(1, js, k < sizeof js ? k : sizeof js - 1);
+		errno = err;
 	}
 	iam_wipe();
 	explicit_bzero(&tok, sizeof tok);

@@ -2248,6 +2248,21 @@ def check_with_blocked_stdout_ends_on_time():
 
 
 @test
+def check_json_stopped_by_a_signal_is_still_one_object():
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        E.srv.script("resp=hang")
+        p = subprocess.Popen(launch() + ["check", "--json"] + E.base() + ["--timeout", "20"],
+                             env=child_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=15)
+        j = json.loads(out.decode())
+        check(p.returncode == code == j["exit"] and "stopped by signal" in j["error"],
+              "%s: exit %d, one JSON object: %r %r" % (sig, code, out, err))
+
+
+@test
 def cacert_that_is_not_a_regular_file_fails_at_once():
     fifo = os.path.join(E.dir, "ca.fifo")
     if not os.path.exists(fifo):
