@@ -55,44 +55,67 @@ step(const char *name, int status, int cls, const char *f, ...)
 		first_fail = cls;
 }
 
-/* A string claim (cut with "..." when long), or "" when absent or not a string. */
+/* "(none)", or "(given twice)" for a key that is. */
 static const char *
-claim(int obj, const char *key, char *buf, size_t cap)
+none(int obj, const char *key)
+{
+	return json_get(&cj, obj, key) == JSON_DUPLICATE ? "(given twice)" : "(none)";
+}
+
+/*
+ * A string claim (cut with "..." when long); when absent, given twice or
+ * not a string, "" (in buf) or, with shown set, what none() says.
+ */
+static const char *
+claim(int obj, const char *key, char *buf, size_t cap, int shown)
 {
 	long n = json_string(&cj, json_get(&cj, obj, key), buf, cap - 3);
 
 	if (n == JSON_TOOLONG)
 		memcpy(buf + strlen(buf), "...", 4);
-	else if (n < 0)
+	else if (n <= 0)
 		buf[0] = '\0';
-	return buf;
+	return buf[0] || !shown ? buf : none(obj, key);
 }
 
-/* A time claim: 1 with *v, 0 when absent, -1 when not a time. */
+/* A time claim: 1 with *v, 0 when absent, -1 when not a time, -2 when twice. */
 static int
 number(const char *key, long long *v)
 {
 	int t = json_get(&cj, 0, key);
 
-	if (t == JSON_ABSENT)
-		return 0;
+	if (t == JSON_ABSENT || t == JSON_DUPLICATE)
+		return t == JSON_ABSENT ? 0 : -2;
 	return json_int(&cj, t, v) == 0 && *v >= 0 && *v < EPOCH_CAP ? 1 : -1;
 }
 
 static const char *
 state(int h)
 {
-	return h > 0 ? "present" : h == 0 ? "missing" : "not a time in epoch seconds";
+	return h > 0 ? "present" : h == 0 ? "missing" : h == -1 ?
+	    "not a time in epoch seconds" : "given twice";
+}
+
+/* A Kubernetes name as a service-account token's sub holds it: [a-z0-9.-]+. */
+static int
+k8sname(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+	    s[i] <= '9') || s[i] == '-' || s[i] == '.'); i++)
+		;
+	return n > 0 && i == n;
 }
 
 /* The CR token's claims: issuer, subject, audience, lifetime, validity. */
 static void
 cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 {
-	char iss[256], sub[256], aud[256], one[128];
-	long long exp, iat, nbf, now = (long long)time(NULL);
+	char iss[256], sub[400], aud[256], one[128];
+	long long exp, iat, nbf, ahead, now = (long long)time(NULL);
 	int t, i, k, he, hi, hn, has_iam = 0;
-	const char *why;
+	const char *why, *c;
 	size_t n = 0;
 
 	if (jwt_claims(rq->cr, rq->crlen, &cj, &why) < 0) {
@@ -102,19 +125,20 @@ cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 	}
 	step("claims", PASS, 0, "%d claims, %lu bytes", cj.tok[0].size,
 	    (unsigned long)cj.len);
-	claim(0, "iss", iss, sizeof iss);
-	step("issuer", iss[0] ? PASS : WARN, 0, "%s", iss[0] ? iss : "(none)");
-	claim(0, "sub", sub, sizeof sub);
-	if (strncmp(sub, "system:serviceaccount:", 22) == 0 && strchr(sub + 22, ':')) {
-		const char *c = strchr(sub + 22, ':');
-
+	step("issuer", claim(0, "iss", iss, sizeof iss, 0)[0] ? PASS : WARN, 0, "%s",
+	    claim(0, "iss", iss, sizeof iss, 1));
+	claim(0, "sub", sub, sizeof sub, 1);
+	c = strncmp(sub, "system:serviceaccount:", 22) == 0 ? strchr(sub + 22, ':') : NULL;
+	if (c != NULL && k8sname(sub + 22, (size_t)(c - sub - 22)) &&
+	    k8sname(c + 1, strlen(c + 1)) && strlen(sub) < sizeof sub - 4 &&
+	    strlen(sub) < cap) {
 		fmt(ns, cap, "%.*s", (int)(c - sub - 22), sub + 22);
 		fmt(sa, cap, "%s", c + 1);
 		step("subject", PASS, 0, "%s (namespace %s, service account %s)",
 		    sub, ns, sa);
 	} else
 		step("subject", WARN, 0, "%s: not system:serviceaccount:NAMESPACE:NAME",
-		    sub[0] ? sub : "(none)");
+		    sub);
 	aud[0] = '\0';
 	t = json_get(&cj, 0, "aud");
 	if (t >= 0 && cj.tok[t].type == JSMN_ARRAY) {
@@ -131,6 +155,9 @@ cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 	he = number("exp", &exp);
 	hi = number("iat", &iat);
 	hn = number("nbf", &nbf);
+	ahead = hn == 1 && nbf > now ? nbf - now : 0;	/* the later of nbf and iat */
+	if (hi == 1 && iat - now > ahead)
+		ahead = iat - now;
 	if (he != 1 || hi != 1)
 		step("lifetime", WARN, 0, "unknown: exp %s, iat %s", state(he), state(hi));
 	else if (exp - iat <= 0)
@@ -146,15 +173,13 @@ cr_claims(const struct iam_req *rq, char *ns, char *sa, size_t cap)
 	else if (exp <= now)
 		step("validity", FAIL, XC_TOKENFILE, "expired %lld s ago; is the "
 		    "kubelet rotating the file?", now - exp);
-	else if ((hn == 1 && nbf > now + SKEW) || (hi == 1 && iat > now + SKEW))
+	else if (ahead > SKEW)
 		step("validity", FAIL, XC_TOKENFILE, "not valid for another %lld s "
 		    "(over the %d s allowed for clock skew): the clock here is "
-		    "behind the cluster's", (hn == 1 && nbf > iat ? nbf : iat) - now,
-		    SKEW);
-	else if ((hi == 1 && iat > now) || (hn == 1 && nbf > now))
+		    "behind the cluster's", ahead, SKEW);
+	else if (ahead > 0)
 		step("validity", WARN, 0, "issued %lld s in the future (within the "
-		    "%d s allowed for clock skew)", (hi == 1 && iat > now ? iat : nbf) -
-		    now, SKEW);
+		    "%d s allowed for clock skew)", ahead, SKEW);
 	else if (hi != 1 || hn < 0)
 		step("validity", WARN, 0, "expires in %lld s; iat %s, nbf %s",
 		    exp - now, state(hi), state(hn));
@@ -178,32 +203,35 @@ iam_claims(void)
 		    "decoded (%s)", tok.type, why);
 		return;
 	}
-	claim(0, "iam_id", id, sizeof id);
-	claim(0, "sub", sub, sizeof sub);
-	step("IAM token", id[0] && sub[0] ? PASS : WARN, 0, "iam_id %s, sub %s, "
-	    "sub_type %s, account %s", id[0] ? id : "(none)", sub[0] ? sub : "(none)",
-	    claim(0, "sub_type", type, sizeof type),
-	    claim(json_get(&cj, 0, "account"), "bss", acct, sizeof acct));
+	step("IAM token", claim(0, "iam_id", id, sizeof id, 0)[0] &&
+	    claim(0, "sub", sub, sizeof sub, 0)[0] ? PASS : WARN, 0, "iam_id %s, "
+	    "sub %s, sub_type %s, account %s", claim(0, "iam_id", id, sizeof id, 1),
+	    claim(0, "sub", sub, sizeof sub, 1), claim(0, "sub_type", type, sizeof type, 1),
+	    claim(json_get(&cj, 0, "account"), "bss", acct, sizeof acct, 1));
 	he = number("exp", &exp);
 	hi = number("iat", &iat);
 	d = he == 1 ? exp - (hi == 1 ? iat : now) - tok.expires_in : 0;
 	if (he != 1)
-		step("IAM expiry", WARN, 0, "exp %s; IAM said expires_in %lld, "
-		    "expiration %lld", state(he), tok.expires_in, tok.expiration);
+		step("IAM expiry", WARN, 0, "exp %s", state(he));
 	else if (exp <= now)
 		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld: expired %lld s ago; "
 		    "is this machine's clock right?", exp, now - exp);
-	else if (exp - tok.expiration > SKEW || tok.expiration - exp > SKEW)
+	else if ((tok.said & IAM_SAID_EXPIRATION) && (exp - tok.expiration > SKEW ||
+	    tok.expiration - exp > SKEW))
 		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld disagrees with "
 		    "expiration %lld by more than %d s", exp, tok.expiration, SKEW);
-	else if (d > SKEW || -d > SKEW)
+	else if ((tok.said & IAM_SAID_EXPIRES_IN) && (d > SKEW || -d > SKEW))
 		step("IAM expiry", FAIL, XC_RESPONSE, "exp %lld is %lld s after %s, "
 		    "but expires_in is %lld", exp, exp - (hi == 1 ? iat : now),
 		    hi == 1 ? "iat" : "now", tok.expires_in);
+	else if (tok.said == 0)
+		step("IAM expiry", WARN, 0, "exp %lld: in %lld s; IAM's answer gave "
+		    "neither expires_in nor expiration to compare", exp, exp - now);
 	else
-		step("IAM expiry", PASS, 0, "exp %lld: in %lld s, as expires_in %lld "
-		    "and expiration %lld say", exp, exp - now, tok.expires_in,
-		    tok.expiration);
+		step("IAM expiry", PASS, 0, "exp %lld: in %lld s, as IAM's %s%s%s say%s",
+		    exp, exp - now, tok.said & IAM_SAID_EXPIRES_IN ? "expires_in" : "",
+		    tok.said == 3 ? " and " : "", tok.said & IAM_SAID_EXPIRATION ?
+		    "expiration" : "", tok.said == 3 ? "" : "s");
 }
 
 /*
@@ -305,7 +333,7 @@ report(int json)
 int
 check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 {
-	char ns[128], sa[128], prof[DETAIL_MAX];
+	char ns[400], sa[400], prof[DETAIL_MAX];
 	const char *used = NULL, *const *bad = c->bad;	/* "": none */
 	struct trace tr;
 	size_t n;
@@ -346,7 +374,7 @@ check_run(const struct check *c, struct iam_req *rq, struct fail *f)
 	if (bad[CHECK_TRUST][0])
 		step("trust", FAIL, XC_USAGE, "%s", bad[CHECK_TRUST]);
 	else if (c->cacert)
-		step("trust", PASS, 0, "the certificates in %s", c->cacert);
+		step("trust", PASS, 0, "the certificates of %s", c->cacert);
 	else
 		step("trust", PASS, 0, "the %lu embedded roots", (unsigned long)tls_roots());
 	if (bad[CHECK_PROXY][0])

@@ -33,7 +33,7 @@ struct check {
 	const char *token_file;	/* NULL: the default paths */
 	long long deadline;	/* of the network steps (clock_ms()) */
 	int json;
-	const char *cacert;	/* the trust anchors' file, NULL: the embedded roots */
+	const char *cacert;	/* "--cacert FILE" or "SSL_CERT_FILE FILE"; NULL: the embedded roots */
 	const char *url_from;	/* where the endpoint came from: "--url", "default"... */
 	const char *bad[CHECK_BAD];	/* the problem of each kind, "" when none */
 };

@@ -250,7 +250,7 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	long long ei = -1, ex = -1, life = -1, now = epoch_ms(), exp;
 	const char *why;
 	long len;
-	int t;
+	int t, said;
 
 	if (json_parse(&js, body, n, &why) < 0)
 		return fail(f, XC_RESPONSE, "invalid response: the body is not a "
@@ -291,6 +291,7 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 	if (integer("expiration", EPOCH_MAX, &ex) < 0)
 		return fail(f, XC_RESPONSE, "invalid response: expiration is not "
 		    "a time in epoch seconds");
+	said = (ei >= 0 ? IAM_SAID_EXPIRES_IN : 0) | (ex >= 0 ? IAM_SAID_EXPIRATION : 0);
 	if (ei < 0 && ex < 0) {	/* IAM said nothing: the JWT's exp, if any */
 		struct json cj;
 
@@ -312,6 +313,7 @@ success(const char *body, size_t n, struct iam_token *tok, struct fail *f)
 		return fail(f, XC_RESPONSE, "invalid response: the access token has "
 		    "already expired (expires_in %lld, expiration %lld, now %lld); "
 		    "is this machine's clock right?", ei, ex, now / 1000);
+	tok->said = said;
 	tok->life_ms = life;
 	tok->expires_in = ei >= 0 ? ei : life / 1000;
 	tok->expiration = ex >= 0 ? ex : now / 1000 + ei;

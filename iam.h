@@ -37,6 +37,7 @@ struct iam_token {
 	char type[32];			/* token_type, "Bearer" by default */
 	long long expires_in;		/* seconds, as IAM said or derived */
 	long long expiration;		/* epoch seconds, as IAM said or derived */
+	int said;			/* IAM_SAID_*: what IAM's answer gave */
 	long long life_ms;		/* valid for this long after arrival (the
 					   lesser of expires_in and expiration -
 					   now), above 0 */
@@ -95,6 +96,9 @@ int iam_response(int status, const char *ctype, const char *body, size_t n,
  */
 int iam_crtoken(const char *path, struct iam_req *rq, const char **used,
     struct fail *f);
+
+#define IAM_SAID_EXPIRES_IN 1
+#define IAM_SAID_EXPIRATION 2
 
 /* Output formats of the access token. */
 enum { IAM_FMT_TOKEN, IAM_FMT_JSON, IAM_FMT_HEADER, IAM_FMT_ENV };

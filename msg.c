@@ -257,9 +257,11 @@ secretlen(const char *s, size_t left)
 }
 
 /*
- * The length of the printable UTF-8 character at s (left bytes), or 0:
- * not for C1 controls, bidirectional overrides and isolates, line and
- * paragraph separators, overlong forms, surrogates or bad sequences.
+ * The length of the printable character at s (left bytes), or 0: not for
+ * a backslash (escaped, so that every "\\" printed starts an escape), C1
+ * controls, bidirectional overrides, isolates and marks, zero-width
+ * characters, line and paragraph separators, overlong forms, surrogates
+ * or bad UTF-8.
  */
 static size_t
 u8len(const unsigned char *s, size_t left)
@@ -267,7 +269,7 @@ u8len(const unsigned char *s, size_t left)
 	unsigned long c = s[0];
 	size_t i, n;
 
-	if (c >= 0x20 && c < 0x7f)
+	if (c >= 0x20 && c < 0x7f && c != '\\')	/* "\\" only starts an escape */
 		return 1;
 	if (c < 0xc2 || c > 0xf4)
 		return 0;
@@ -282,7 +284,8 @@ u8len(const unsigned char *s, size_t left)
 	}
 	if (c < (n == 2 ? 0xa0 : n == 3 ? 0x800 : 0x10000) || c > 0x10ffff ||
 	    (c >= 0xd800 && c < 0xe000) || (c >= 0x2028 && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069))
+	    (c >= 0x2066 && c <= 0x2069) || (c >= 0x200b && c <= 0x200f) ||
+	    c == 0x61c || c == 0xfeff)
 		return 0;
 	return n;
 }

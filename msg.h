@@ -103,11 +103,12 @@ void msg_urgent(const char *p, size_t n);
  * secret, each run of RUN_MIN bytes of one, and each JWT-shaped run ("eyJ"
  * and 17 or more base64url characters or dots, a final dot left out)
  * replaced by "[redacted]", runs that touch by one; and every byte that is
- * not printable text as \xNN: control characters, DEL, bytes that are not
- * valid UTF-8, and the UTF-8 forms of C1 controls, bidirectional overrides
- * and line separators (so nothing from outside can move the cursor, paint a
- * line or reorder one). Never cuts a character or an escape. Returns the
- * length written.
+ * not printable text as \xNN: control characters, DEL, the backslash
+ * (so that every "\\" printed starts an escape), bytes that are not valid
+ * UTF-8, and the UTF-8 forms of C1 controls, bidirectional overrides,
+ * isolates and marks, zero-width characters and line separators (so
+ * nothing from outside can move the cursor, paint a line or reorder one).
+ * Never cuts a character or an escape. Returns the length written.
  */
 size_t msg_redact(char *dst, size_t cap, const char *s);
 

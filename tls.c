@@ -170,9 +170,9 @@ tls_cafile(const char *name, const char *pem, size_t len, struct fail *f)
 	long n;
 
 	if ((n = anchors_pem(pem, len, &own, &why)) < 0)
-		return fail(f, XC_USAGE, "--cacert %s: %s", name, why);
+		return fail(f, XC_USAGE, "%s: %s", name, why);
 	if (n == 0)
-		return fail(f, XC_USAGE, "--cacert %s: no certificate in it "
+		return fail(f, XC_USAGE, "%s: no certificate in it "
 		    "(expected PEM \"BEGIN CERTIFICATE\" blocks)", name);
 	tas = own;
 	ntas = (size_t)n;

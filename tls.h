@@ -24,7 +24,8 @@
 
 /*
  * tls_cafile(): use the certificates of PEM text pem[0..len) (from
- * --cacert) instead of the embedded roots. XC_USAGE when there is none.
+ * --cacert) instead of the embedded roots; name says where they came from
+ * in messages ("--cacert FILE"). XC_USAGE when there is none.
  */
 int tls_cafile(const char *name, const char *pem, size_t len, struct fail *f);
 

@@ -425,6 +425,10 @@ parse_args(int argc, char **argv)
 			i++;
 			break;
 		}
+		if ((a[0] != '-' || a[1] == '\0') && opt.verb == CHECK) {
+			usage_error("unexpected argument '%s'", a);	/* and read on */
+			continue;
+		}
 		if (a[0] != '-' || a[1] == '\0')
 			break;
 		if (a[1] == '-') {	/* long */
@@ -442,7 +446,8 @@ parse_args(int argc, char **argv)
 			}
 			if (!options[k].arg && eq) {
 				usage_error("option --%s takes no value", options[k].name);
-				continue;
+				if (k != O_JSON)	/* check --json=x still reports in JSON */
+					continue;
 			}
 			v = eq ? eq + 1 : NULL;
 			if (options[k].arg && v == NULL && (v = argv[++i]) == NULL) {
@@ -496,6 +501,8 @@ static struct {
 	int format;
 } cfg;	/* in .bss: the defaults are set by configure() */
 static const char *url_from;	/* where cfg.url came from; NULL: it is bad */
+static const char *cacert_from = "--cacert";
+static char trust[VALUE_MAX + 32];	/* "--cacert FILE", for messages */
 
 /*
  * The endpoint: --url, else --private [--region], else IAM_URL, else the
@@ -643,8 +650,8 @@ configure(struct iam_req *rq)
 	cfg.format = IAM_FMT_TOKEN;
 	if (!opt.token_file)
 		opt.token_file = env("CR_TOKEN_FILENAME");
-	if (!opt.cacert)
-		opt.cacert = env("SSL_CERT_FILE");
+	if (!opt.cacert && (opt.cacert = env("SSL_CERT_FILE")) != NULL)
+		cacert_from = "SSL_CERT_FILE";
 	profile(rq);
 	if (opt.scope && check_value(CHECK_OPTIONS, "--scope", opt.scope) == 0)
 		rq->scope = opt.scope;
@@ -801,11 +808,12 @@ main(int argc, char **argv)
 		static char pem[4 << 20];
 		long len = file_read(opt.cacert, pem, sizeof pem, 1);
 
+		fmt(trust, sizeof trust, "%s %s", cacert_from, opt.cacert);
 		if (len < 0)
-			config_error(CHECK_TRUST, "--cacert %s: %s", opt.cacert,
-			    len == -2 ? "larger than 4 MiB" : len == -3 ?
-			    "not a regular file" : errstr(errno));
-		else if (tls_cafile(opt.cacert, pem, (size_t)len, &fl) != 0)
+			config_error(CHECK_TRUST, "%s: %s", trust, len == -2 ?
+			    "larger than 4 MiB" : len == -3 ? "not a regular file" :
+			    errstr(errno));
+		else if (tls_cafile(trust, pem, (size_t)len, &fl) != 0)
 			config_error(CHECK_TRUST, "%s", fl.text);
 	}
 	if (opt.verb == WATCH) {
@@ -815,7 +823,8 @@ main(int argc, char **argv)
 		finish(watch_run(&w, &rq, &fl));
 	}
 	if (opt.verb == CHECK) {
-		struct check c = { opt.token_file, deadline, opt.json, opt.cacert,
+		struct check c = { opt.token_file, deadline, opt.json,
+		    opt.cacert ? trust : NULL,
 		    url_from, { bad[0], bad[1], bad[2], bad[3], bad[4] } };
 
 		r = check_run(&c, &rq, &fl);

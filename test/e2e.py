@@ -1191,6 +1191,16 @@ def check_reports_configuration_problems_as_steps():
     marks_are(r, m, options=FAIL, token_file=PASS, TLS=PASS, exchange=PASS)
     check(r.code == 2 and "--bogus" in m["options"][1], "the first problem", r)
     check(list(m)[0] == "options", "options come first", r)
+    # --json=x and an operand before --json: still one JSON object
+    for args in (["--json=1"], ["extra", "--json"]):
+        r = E.run(["check"] + E.base() + args, base=False)
+        j = json.loads(r.out)
+        check(r.code == 2 == j["exit"] and j["steps"][0]["step"] == "options",
+              "%r: JSON with the options step failed" % args, r)
+    r, m = report(base=["--url", E.url, "--profile-id", iam.PROFILE_ID],
+                  env={"SSL_CERT_FILE": "/nonexistent/ca.pem"})
+    marks_are(r, m, trust=FAIL)
+    check("SSL_CERT_FILE /nonexistent/ca.pem" in m["trust"][1], "named by its variable", r)
     # several problems: the exit is the class of the first failed step
     r, m = report(["--token-file", "/nonexistent"], base=["--url", "http://x"])
     marks_are(r, m, token_file=FAIL, profile=FAIL, endpoint=FAIL)
@@ -1201,16 +1211,20 @@ def check_reports_configuration_problems_as_steps():
     check(r.code == 0 and "(IAM_URL)" in m["endpoint"][1], "endpoint from IAM_URL", r)
 
 
-def cr(drop=(), **claims):
-    """A CR token with some claims changed (or dropped)."""
-    now = int(time.time())
-    c = {"aud": ["iam"], "exp": now + 3600, "iat": now, "nbf": now,
-         "iss": "https://kubernetes.default.svc", "jti": os.urandom(8).hex(),
-         "sub": "system:serviceaccount:default:crtoken"}
+def jwt_with(c, drop, claims):
+    """A JWT of claims c, some changed (or dropped)."""
     c.update(claims)
     for k in drop:
         del c[k]
     return iam.make_jwt(c)
+
+
+def cr(drop=(), **claims):
+    """A CR token with some claims changed (or dropped)."""
+    now = int(time.time())
+    return jwt_with({"aud": ["iam"], "exp": now + 3600, "iat": now, "nbf": now,
+                     "iss": "https://kubernetes.default.svc", "jti": os.urandom(8).hex(),
+                     "sub": "system:serviceaccount:default:crtoken"}, drop, claims)
 
 
 @test
@@ -1237,6 +1251,20 @@ def check_cr_claims_no_false_pass():
     check("60 s" in m["validity"][1], "the skew allowed is stated", r)
     r, m = report(token=cr(drop=["iss", "sub", "aud"]))
     marks_are(r, m, issuer=WARN, subject=WARN, audience=WARN)
+    for sub in ("system:serviceaccount::", "system:serviceaccount:a:b:c",
+                "system:serviceaccount:a:", "system:serviceaccount:A b:x"):
+        r, m = report(token=cr(sub=sub))
+        marks_are(r, m, subject=WARN)
+    r, m = report(token=cr(drop=["iat"], nbf=now + 1000))
+    marks_are(r, m, validity=FAIL)
+    check("another 10" in m["validity"][1] or "another 99" in m["validity"][1],
+          "how long, from nbf alone", r)
+    twice = cr().split(".")
+    twice[1] = iam.b64u(iam.b64u_decode(twice[1])[:-1] + b', "exp": 1, "iss": "x"}')
+    r, m = report(token=".".join(twice))
+    marks_are(r, m, lifetime=WARN, validity=WARN, issuer=WARN)
+    check("given twice" in m["lifetime"][1] and "given twice" in m["issuer"][1],
+          "a claim given twice is named", r)
     r, m = report(token=cr(aud="iam"))
     marks_are(r, m, audience=PASS, lifetime=PASS, validity=PASS, exchange=PASS)
     check(r.code == 0, "a good token passes", r)
@@ -1245,12 +1273,9 @@ def check_cr_claims_no_false_pass():
 def access(drop=(), **claims):
     """An access token for the stand-in to issue (script word access=...)."""
     now = int(time.time())
-    c = {"iam_id": "iam-" + iam.PROFILE_ID, "sub": iam.PROFILE_ID, "sub_type": "Profile",
-         "account": {"bss": "0123"}, "iat": now, "exp": now + 3600}
-    c.update(claims)
-    for k in drop:
-        del c[k]
-    return iam.make_jwt(c)
+    return jwt_with({"iam_id": "iam-" + iam.PROFILE_ID, "sub": iam.PROFILE_ID,
+                     "sub_type": "Profile", "account": {"bss": "0123"}, "iat": now,
+                     "exp": now + 3600}, drop, claims)
 
 
 @test
@@ -1272,6 +1297,11 @@ def check_iam_token_no_false_pass():
     r, m = report(script=["access=e30.bm90IGpzb24.c2ln"])
     marks_are(r, m, exchange=PASS, IAM_token=WARN)
     check("IAM expiry" not in m and r.code == 0, "undecodable claims warn", r)
+    r, m = report(script=["noexp"])
+    marks_are(r, m, exchange=PASS, IAM_expiry=WARN)
+    check("neither" in m["IAM expiry"][1], "nothing from IAM to compare: a warning", r)
+    r, m = report(script=["expires=600 noexp"])
+    marks_are(r, m, IAM_expiry=WARN)
     r, m = report()
     marks_are(r, m, IAM_token=PASS, IAM_expiry=PASS)
 

@@ -1698,12 +1698,14 @@ test_redact(void)
 			{ "rlo\xe2\x80\xae", "rlo\\xe2\\x80\\xae" },
 			{ "lri\xe2\x81\xa6", "lri\\xe2\\x81\\xa6" },
 			{ "ls\xe2\x80\xa8", "ls\\xe2\\x80\\xa8" },
-			{ "zwj\xe2\x80\x8d", "zwj\xe2\x80\x8d" },
+			{ "zwj\xe2\x80\x8d", "zwj\\xe2\\x80\\x8d" },
 			{ "overlong\xc0\xaf", "overlong\\xc0\\xaf" },
 			{ "surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80" },
 			{ "big\xf4\x90\x80\x80", "big\\xf4\\x90\\x80\\x80" },
 			{ "emoji\xf0\x9f\x94\x91", "emoji\xf0\x9f\x94\x91" },
 			{ "cut\xe2\x9c", "cut\\xe2\\x9c" },
+			{ "lit \\x1b", "lit \\x5cx1b" }, { "rlm\xe2\x80\x8f", "rlm\\xe2\\x80\\x8f" },
+			{ "bom\xef\xbb\xbf", "bom\\xef\\xbb\\xbf" },
 		};
 
 		for (i = 0; i < (int)(sizeof esc / sizeof esc[0]); i++) {
