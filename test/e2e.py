@@ -1029,9 +1029,22 @@ def check_run(args=(), script=None, token=None):
         E.secrets.append(token)
     base = ["--url", E.url, "--cacert", E.ca, "--token-file", tf, "--profile-id",
             iam.PROFILE_ID, "--retries", "0"]
-    r = E.run(["check"] + base + list(args), base=False, script=script)
+    if "--json" in args:
+        return E.run(["check"] + base + list(args), base=False, script=script)
+    return check_json_too(base + list(args), script=script)
+
+
+def check_json_too(args, **kw):
+    """check ARGS, and check --json ARGS: one JSON object with the same exit and
+    steps as the text report; no token in either. Returns the text run."""
+    r = E.run(["check"] + list(args), base=False, **kw)
+    rj = E.run(["check", "--json"] + list(args), base=False, **kw)
+    j = json.loads(rj.out)
+    check(j["exit"] == rj.code == r.code, "the same exit in text, JSON and status", rj)
+    check([x["step"] for x in j["steps"]] == [l[2:13].rstrip() for l in r.out.splitlines()[:-1]],
+          "the same steps in text and JSON", rj)
     for s in E.secrets + E.issued():
-        check(s[:40] not in r.out, "a token in the check report", r)
+        check(s[:40] not in r.out + rj.out, "a token in the check report", r)
     return r
 
 
@@ -1079,8 +1092,8 @@ def check_expired_token_fails():
 
 @test
 def check_explains_bxnim0398e():
-    r = E.run(["check", "--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
-               "--profile-name", "someone-else"], base=False)
+    r = check_json_too(["--url", E.url, "--cacert", E.ca, "--token-file", E.crfile,
+                        "--profile-name", "someone-else"])
     l = line(r, "exchange")
     check(r.code == 10 and "BXNIM0398E" in l, "exchange fails with the IAM code", r)
     check("namespace default" in l and "service account crtoken" in l, "shows both", r)
@@ -1103,8 +1116,8 @@ def check_json_is_the_same_report():
 
 @test
 def check_without_token_still_checks_the_network():
-    r = E.run(["check", "--url", E.url, "--cacert", E.ca, "--token-file", "/nonexistent",
-               "--profile-id", iam.PROFILE_ID], base=False)
+    r = check_json_too(["--url", E.url, "--cacert", E.ca, "--token-file", "/nonexistent",
+                        "--profile-id", iam.PROFILE_ID])
     check(r.code == 3 and line(r, "token file").startswith("\u2717"), "token file fails", r)
     check(line(r, "TLS").startswith("\u2713"), "TLS still checked", r)
     check(line(r, "exchange").startswith("-"), "exchange skipped", r)
@@ -1112,13 +1125,13 @@ def check_without_token_still_checks_the_network():
 
 @test
 def check_network_failure():
-    r = E.run(["check", "--url", "https://localhost:%d" % free_port(), "--cacert", E.ca,
-               "--token-file", E.crfile, "--profile-id", iam.PROFILE_ID], base=False)
+    r = check_json_too(["--url", "https://localhost:%d" % free_port(), "--cacert", E.ca,
+                        "--token-file", E.crfile, "--profile-id", iam.PROFILE_ID])
     check(r.code == 5 and line(r, "connect").startswith("\u2717"), "connect fails", r)
     check(line(r, "TLS").startswith("-") and line(r, "exchange").startswith("-"),
           "later steps skipped", r)
-    r = E.run(["check", "--url", E.url, "--token-file", E.crfile,
-               "--profile-id", iam.PROFILE_ID], base=False)
+    r = check_json_too(["--url", E.url, "--token-file", E.crfile,
+                        "--profile-id", iam.PROFILE_ID])
     check(r.code == 8 and line(r, "TLS").startswith("\u2717") and
           "NOT_TRUSTED" in line(r, "TLS"), "untrusted: 8", r)
 
