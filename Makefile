@@ -75,13 +75,13 @@ BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
 SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check exec retry \
-    libc
+    libc probe
 OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
     $(O)/proxy.o $(O)/net.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
     $(O)/roots.o $(O)/alloc.o $(O)/libc.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
-      watch.h check.h exec.h retry.h
+      watch.h check.h exec.h retry.h probe.h
 
 all: $(OUT)
 
@@ -160,7 +160,7 @@ ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=addre
     -fno-sanitize-recover=all
 # every source but alloc.c and libc.c: glibc brings its own (and the sanitizers their allocator)
 ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c proxy.c json.c jwt.c file.c msg.c \
-    anchors.c watch.c check.c exec.c retry.c
+    anchors.c watch.c check.c exec.c retry.c probe.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
 

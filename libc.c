@@ -1,7 +1,8 @@
 /*
- * libc.c: smaller stand-ins for four functions that only musl's resolver
+ * libc.c: smaller stand-ins for functions that musl's resolver
  * (getaddrinfo) calls. Defined here, they keep musl's larger ones out of
- * the static link (about 5 KB): qsort, a smoothsort, sorts at most 48
+ * the static link (about 6 KB): strstr, a two-way search, finds words in
+ * short lines (resolv.conf's, ours); qsort, a smoothsort, sorts at most 48
  * addresses; mbstowcs (with mbsrtowcs) only measures a host name in the C
  * locale, where each byte is one character; strtoul and strtoull (with
  * __intscan) read resolv.conf's numbers, port numbers, inet_aton's parts
@@ -12,12 +13,29 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef LIBC_PREFIXED
 #define LIBC_NAME(f) crt_##f
 #else
 #define LIBC_NAME(f) f
 #endif
+
+/* The plain search: quadratic only on what is never long. */
+char *
+LIBC_NAME(strstr)(const char *h, const char *n)
+{
+	size_t i;
+
+	for (; ; h++) {
+		for (i = 0; n[i] != '\0' && h[i] == n[i]; i++)
+			;
+		if (n[i] == '\0')
+			return (char *)h;
+		if (*h == '\0')
+			return NULL;
+	}
+}
 
 /* Insertion sort: stable, no recursion, quadratic only on what is never long. */
 void

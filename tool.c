@@ -27,6 +27,7 @@
 #include "jwt.h"
 #include "msg.h"
 #include "net.h"
+#include "probe.h"
 #include "proxy.h"
 #include "retry.h"
 #include "tls.h"
@@ -54,6 +55,9 @@ static const char usage_text[] =
 "       crtoken exec [options] -- CMD [ARGS...]\n"
 "                                         CMD with the token in its environment\n"
 "       crtoken check [options]           diagnose the setup step by step\n"
+"       crtoken probe FILE [--min-valid SECONDS]\n"
+"                                         FILE holds a token valid that long\n"
+"                                         (default 60 s; no network)\n"
 "options ([VAR]: the environment fallback, beaten by the flag; see crtoken(1)):\n"
 "  --profile-id ID, --profile-name NAME, --profile-crn CRN   the trusted profile\n"
 "              [IAM_PROFILE_ID, IAM_PROFILE_NAME, IAM_PROFILE_CRN]; one or more\n"
@@ -110,6 +114,8 @@ static const char usage_text[] =
 "      arrival, a body cut without TLS close_notify, over the size caps\n"
 "  14  could not write the output (file, directory, stdout)\n"
 "exec: 126 when CMD cannot be executed, 127 when it is not found (or \"\").\n"
+"probe: 0 valid, 2 usage, 3 FILE missing or unreadable, 13 not a token\n"
+"crtoken wrote (or without expiry), 15 expired or valid for less than SECONDS.\n"
 "watch: 0 when stopped by SIGTERM or SIGINT. The other modes: 128+N when\n"
 "stopped by signal N before they finish (143 SIGTERM, 130 SIGINT, 129\n"
 "SIGHUP, 131 SIGQUIT, 138 SIGUSR1, 140 SIGUSR2), even as PID 1.\n";
@@ -121,11 +127,13 @@ static struct {
 	const char *connect_timeout, *retries, *proxy, *noproxy, *region;
 	const char *ready_file, *env_name;
 	int quiet, private, json;
-	int verb;		/* ONESHOT, WATCH, EXEC, CHECK */
+	int verb;		/* ONESHOT, WATCH, EXEC, CHECK, PROBE */
 	char **cmd;		/* exec: the command and its arguments */
+	const char *min_valid, *probe_file;
+	unsigned long given;	/* 1 << O_*: the options on the command line */
 } opt;
 
-enum { ONESHOT, WATCH, EXEC, CHECK };
+enum { ONESHOT, WATCH, EXEC, CHECK, PROBE };
 
 static struct fail fl;
 static struct iam_token tok;
@@ -315,8 +323,8 @@ profile_slot(const char **slot, const char *v, const char *what, int fromflag,
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
     O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
-    O_NOPROXY, O_REGION, O_READY, O_ENV, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET,
-    O_HELP, O_VERSION };
+    O_NOPROXY, O_REGION, O_READY, O_ENV, O_MINVALID, O_PRIVATE, O_JSON, O_VERBOSE,
+    O_QUIET, O_HELP, O_VERSION };
 
 static const struct {
 	const char *name;
@@ -342,6 +350,7 @@ static const struct {
 	[O_REGION] = { "region", 0, 1 },
 	[O_READY] = { "ready-file", 0, 1 },
 	[O_ENV] = { "env", 0, 1 },
+	[O_MINVALID] = { "min-valid", 0, 1 },
 	[O_PRIVATE] = { "private", 0, 0 },
 	[O_JSON] = { "json", 0, 0 },
 	[O_VERBOSE] = { "verbose", 'v', 0 },
@@ -364,11 +373,12 @@ option(int id, const char *v)
 		[O_CTIMEOUT] = &opt.connect_timeout, [O_RETRIES] = &opt.retries,
 		[O_PROXY] = &opt.proxy, [O_NOPROXY] = &opt.noproxy,
 		[O_REGION] = &opt.region, [O_READY] = &opt.ready_file,
-		[O_ENV] = &opt.env_name,
+		[O_ENV] = &opt.env_name, [O_MINVALID] = &opt.min_valid,
 	};
 	char ver[256];
 	size_t n;
 
+	opt.given |= 1UL << id;
 	switch (id) {
 	case O_VERBOSE:
 		msg_verbose = 1;
@@ -410,10 +420,10 @@ option(int id, const char *v)
 static void
 parse_args(int argc, char **argv)
 {
-	static const char *const modes[] = { "", "watch", "exec", "check" };
+	static const char *const modes[] = { "", "watch", "exec", "check", "probe" };
 	int i = 1, k;
 
-	for (k = 1; argc > 1 && k < 4; k++)
+	for (k = 1; argc > 1 && k < 5; k++)
 		if (strcmp(argv[1], modes[k]) == 0) {
 			opt.verb = k;
 			i = 2;
@@ -424,6 +434,11 @@ parse_args(int argc, char **argv)
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
+		}
+		if ((a[0] != '-' || a[1] == '\0') && opt.verb == PROBE &&
+		    !opt.probe_file) {
+			opt.probe_file = a;	/* FILE, among the options */
+			continue;
 		}
 		if ((a[0] != '-' || a[1] == '\0') && opt.verb == CHECK) {
 			usage_error("unexpected argument '%s'", a);	/* and read on */
@@ -477,6 +492,8 @@ parse_args(int argc, char **argv)
 			break;
 		}
 	}
+	if (opt.verb == PROBE && !opt.probe_file && i < argc)
+		opt.probe_file = argv[i++];	/* after "--" */
 	if (opt.verb == EXEC) {
 		if (i == argc)
 			usage_error("exec: no command (crtoken exec [options] -- CMD "
@@ -703,6 +720,8 @@ configure(struct iam_req *rq)
 		usage_error("--json goes with check");
 	if (opt.env_name && opt.verb != EXEC)
 		usage_error("--env goes with exec");
+	if (opt.min_valid)
+		usage_error("--min-valid goes with probe");
 	if ((v = opt.env_name) && strlen(v) > EXEC_NAME_MAX)
 		usage_error("--env: a variable name longer than %d bytes",
 		    EXEC_NAME_MAX);
@@ -772,6 +791,23 @@ std_fds(void)
 		close(fd);
 }
 
+/* crtoken probe FILE [--min-valid SECONDS]: nothing else applies. */
+static int
+probe(void)
+{
+	long s = 60;
+
+	if (opt.given & ~(1UL << O_MINVALID | 1UL << O_VERBOSE | 1UL << O_QUIET))
+		usage_error("probe: only FILE and --min-valid apply (crtoken probe "
+		    "FILE [--min-valid SECONDS])");
+	if (!opt.probe_file)
+		usage_error("probe: no FILE (crtoken probe FILE [--min-valid SECONDS])");
+	if (opt.min_valid && (s = whole(opt.min_valid, 10, 86400)) < 0)
+		usage_error("--min-valid %s: not a whole number of seconds from 0 to "
+		    "86400", opt.min_valid);
+	return probe_run(opt.probe_file, s, &fl);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -794,6 +830,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_stop;
 	for (n = 0; n < sizeof stop_signals / sizeof stop_signals[0]; n++)
 		sigaction(stop_signals[n], &sa, NULL);
+	if (opt.verb == PROBE)
+		finish(probe());
 	configure(&rq);
 	/* one-shot, exec and check: the deadline covers everything from the
 	   start, name resolution included; the timer is the last resort behind it */

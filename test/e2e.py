@@ -1401,6 +1401,64 @@ def exec_empty_command_is_not_found():
     expect(r, 127, "exec '': command not found")
 
 
+# ---------------------------------------------------------------- probe
+
+def probe(path, *args):
+    return E.run(["probe", path] + list(args), base=False)
+
+
+@test
+def probe_passes_for_every_format():
+    for fmt in ("token", "json", "header", "env"):
+        path = os.path.join(E.dir, "probe-" + fmt)
+        expect(E.run(["-o", path, "-f", fmt], script=["expires=300"]), 0)
+        r = probe(path)
+        check(r.code == 0 and r.out == "" and r.err == "", "%s: valid for 60 s more" % fmt, r)
+        expect(probe(path, "--min-valid", "200"), 0)
+        expect(E.run(["probe", "--min-valid=250", "-q", path], base=False), 0)
+        r = probe(path, "--min-valid", "600")
+        expect(r, 15, "expires in", "under --min-valid 600")
+        r = probe(path, "-v")
+        check(r.code == 0 and "valid for" in r.err, "-v says how long", r)
+
+
+@test
+def probe_fails_as_documented():
+    now = int(time.time())
+    cases = [
+        ("/nonexistent/token", 3, "No such file"),
+        (E.dir, 3, "not a regular file"),
+        (E.write("probe-empty", ""), 13, "not an access token"),
+        (E.write("probe-garbage", "hello\n"), 13, "not an access token"),
+        (E.write("probe-two", iam.make_jwt({"exp": now + 900}) + "\nmore\n"), 13, "not an"),
+        (E.write("probe-noexp", iam.make_jwt({"sub": "x"}) + "\n"), 13, "no expiry"),
+        (E.write("probe-expired", iam.make_jwt({"exp": now - 100}) + "\n"), 15,
+         "expired 10"),
+        (E.write("probe-soon", "Authorization: Bearer %s\n" % iam.make_jwt({"exp": now + 30})),
+         15, "expires in"),
+        # env and json state an expiration: the lesser of it and exp counts
+        (E.write("probe-env", "IAM_ACCESS_TOKEN=%s\nIAM_TOKEN_EXPIRATION=%d\n" %
+                 (iam.make_jwt({"exp": now + 900}), now + 20)), 15, "expires in"),
+        (E.write("probe-json", json.dumps({"access_token": iam.make_jwt({"sub": "x"}),
+                                           "expiration": now - 5}) + "\n"), 15, "expired"),
+        (E.write("probe-big", "x" * 40000), 3, "larger"),
+    ]
+    fifo = os.path.join(E.dir, "probe-fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    cases.append((fifo, 3, "not a regular file"))
+    for path, code, needle in cases:
+        expect(probe(path), code, needle)
+    ok = E.write("probe-ok", "IAM_ACCESS_TOKEN=%s\nIAM_TOKEN_EXPIRATION=%d\n" %
+                 (iam.make_jwt({"sub": "x"}), now + 900))
+    expect(probe(ok), 0)  # no exp claim, but the file's expiration
+    for args in ([], ["a", "b"], [ok, "--min-valid", "x"], [ok, "--min-valid", "-1"],
+                 [ok, "--profile-id", "P"], [ok, "--timeout", "3"]):
+        expect(E.run(["probe"] + args, base=False), 2)
+    expect(E.run(["--min-valid", "5"]), 2, "--min-valid goes with probe")
+    expect(E.run(["probe", "--", ok], base=False), 0)
+
+
 # ---------------------------------------------------------------- response: 13
 
 @test

@@ -2364,6 +2364,7 @@ test_file(void)
 
 #ifdef LIBC_PREFIXED	/* asan-unit: libc.c as crt_*, beside glibc's own */
 void crt_qsort(void *, size_t, size_t, int (*)(const void *, const void *));
+char *crt_strstr(const char *, const char *);
 size_t crt_mbstowcs(wchar_t *, const char *, size_t);
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
@@ -2435,6 +2436,27 @@ test_libc(void)
 		for (i = 0; i < n; i++)
 			k -= (size_t)b[i][1] * 7 + (size_t)b[i][0];
 		check(k == 0);
+	}
+	context("strstr");
+	{
+		static const char *const hs[] = { "", "a", "aa", "ab", "abab", "aabaab",
+		    "nameserver 10.0.0.1", "options ndots:5 timeout:2", "xyz" };
+		static const char *const ns[] = { "", "a", "b", "ab", "aab", "ba", "ndots:",
+		    "timeout:", "z", "xyzz", "abab" };
+		size_t h, m;
+
+		for (h = 0; h < sizeof hs / sizeof hs[0]; h++)
+			for (m = 0; m < sizeof ns / sizeof ns[0]; m++) {
+				const char *want = NULL, *p;
+
+				for (p = hs[h]; want == NULL; p++) {	/* the definition */
+					if (strncmp(p, ns[m], strlen(ns[m])) == 0)
+						want = p;
+					if (*p == '\0')
+						break;
+				}
+				check(LIBC(strstr)(hs[h], ns[m]) == want);
+			}
 	}
 	context("mbstowcs in the C locale");
 	check(LIBC(mbstowcs)(NULL, "host.\xff", 0) == 6);

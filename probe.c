@@ -1,0 +1,105 @@
+/* see probe.h */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "file.h"
+#include "iam.h"
+#include "json.h"
+#include "jwt.h"
+#include "probe.h"
+
+static char buf[IAM_TOKEN_MAX + 512], tokbuf[IAM_TOKEN_MAX];
+
+/* Epoch seconds in decimal, all of s: the value, or -1. */
+static long long
+epoch(const char *s)
+{
+	long long v = 0;
+	const char *p;
+
+	for (p = s; *p >= '0' && *p <= '9' && v < (1LL << 40); p++)
+		v = v * 10 + (*p - '0');
+	return p == s || *p != '\0' || v >= (1LL << 40) ? -1 : v;
+}
+
+/*
+ * The token of buf (n bytes, its final newline dropped) in one of the
+ * formats iam_format() writes, and the expiration the format states (-1
+ * when none): the token, or NULL.
+ */
+static const char *
+token(size_t n, long long *exp)
+{
+	static jsmntok_t jt[JSON_TOKENS];
+	struct json j = JSON_INIT(jt);
+	const char *why;
+	char *t = buf, *e;
+	long long v;
+
+	*exp = -1;
+	if (buf[0] == '{') {	/* json */
+		if (json_parse(&j, buf, n, &why) < 0 || json_string(&j,
+		    json_get(&j, 0, "access_token"), tokbuf, sizeof tokbuf) <= 0)
+			return NULL;
+		if (json_int(&j, json_get(&j, 0, "expiration"), &v) == 0)
+			*exp = v;
+		return tokbuf;
+	}
+	if (strncmp(buf, "Authorization: Bearer ", 22) == 0)	/* header */
+		t += 22;
+	else if (strncmp(buf, "IAM_ACCESS_TOKEN=", 17) == 0) {	/* env */
+		t += 17;
+		if ((e = strchr(t, '\n')) == NULL ||
+		    strncmp(e + 1, "IAM_TOKEN_EXPIRATION=", 21) != 0 ||
+		    (*exp = epoch(e + 22)) < 0)
+			return NULL;
+		*e = '\0';
+	}
+	return t;
+}
+
+int
+probe_run(const char *path, long long min_valid, struct fail *f)
+{
+	struct json cj;
+	const char *t;
+	long n = file_read(path, buf, sizeof buf - 1, 1);
+	long long exp, v, now = (long long)time(NULL);
+	int r;
+
+	if (n < 0)
+		return fail(f, PROBE_FILE, "probe %s: %s", path, n == -2 ?
+		    "larger than any token crtoken writes" : n == -3 ?
+		    "not a regular file" : errstr(errno));
+	msg_secret(buf, (size_t)n);	/* whatever it holds stays off stderr */
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if ((t = token((size_t)n, &exp)) == NULL || jwt_shape(t, strlen(t)) < 0)
+		r = fail(f, PROBE_NOTOKEN, "probe %s: not an access token as crtoken "
+		    "writes it (a JWT, in --format token, json, header or env)", path);
+	else {
+		if (jwt_claims(t, strlen(t), &cj, NULL) == 0 &&
+		    json_int(&cj, json_get(&cj, 0, "exp"), &v) == 0 &&
+		    (exp < 0 || v < exp))
+			exp = v;
+		jwt_wipe();
+		if (exp < 0)
+			r = fail(f, PROBE_NOTOKEN, "probe %s: the token has no expiry "
+			    "(no exp claim, no expiration)", path);
+		else if (exp <= now)
+			r = fail(f, PROBE_EXPIRING, "probe %s: the token expired %lld s "
+			    "ago; is crtoken watch running?", path, now - exp);
+		else if (exp - now < min_valid)
+			r = fail(f, PROBE_EXPIRING, "probe %s: the token expires in %lld "
+			    "s, under --min-valid %lld", path, exp - now, min_valid);
+		else {
+			note("%s: a token valid for %lld s more", path, exp - now);
+			r = 0;
+		}
+	}
+	explicit_bzero(buf, sizeof buf);
+	explicit_bzero(tokbuf, sizeof tokbuf);
+	return r;
+}
