@@ -132,8 +132,8 @@ $(BUILD)/certs.id: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CERTS)' | cmp -s - $@ || echo '$(CERTS)' > $@
 
-$(BUILD)/mkroots: certs/mkroots.c anchors.c anchors.h $(BRLIB)
-	$(CC) $(CPPFLAGS) $(INC) -std=c11 -O2 -static -o $@ certs/mkroots.c anchors.c $(BRLIB)
+$(BUILD)/mkroots: certs/mkroots.c anchors.c anchors.h der.c der.h msg.c msg.h $(BRLIB)
+	$(CC) $(CPPFLAGS) $(INC) -std=c11 -O2 -static -o $@ certs/mkroots.c anchors.c der.c msg.c $(BRLIB)
 
 $(BUILD)/roots.c: $(BUILD)/mkroots $(BUILD)/certs.id
 	@files=$$(for c in $(CERTS); do \

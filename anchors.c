@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "anchors.h"
+#include "der.h"
 
 struct bytes {
 	unsigned char *p;
@@ -11,9 +12,8 @@ struct bytes {
 };
 
 static void
-append(void *ctx, const void *data, size_t n)
+append(struct bytes *b, const void *data, size_t n)
 {
-	struct bytes *b = ctx;
 	unsigned char *np;
 	size_t cap;
 
@@ -44,61 +44,42 @@ dup(const unsigned char *p, size_t n)
 	return d;
 }
 
-/* One DER certificate into ta; 0 or -1 with *why. */
+/* One DER certificate der[0..n) into ta (der.c reads it); 0 or -1 with *why. */
 static int
-to_anchor(const struct bytes *der, br_x509_trust_anchor *ta, const char **why)
+to_anchor(const unsigned char *der, size_t n, br_x509_trust_anchor *ta,
+    const char **why)
 {
-	br_x509_decoder_context dc;
-	struct bytes dn = { 0 };
-	const br_x509_pkey *pk;
+	struct der_key k;
 
-	br_x509_decoder_init(&dc, append, &dn);
-	br_x509_decoder_push(&dc, der->p, der->len);
-	pk = br_x509_decoder_get_pkey(&dc);
-	if (pk == NULL || br_x509_decoder_last_error(&dc) != 0) {
-		free(dn.p);
+	memset(ta, 0, sizeof *ta);
+	if (der_anchor(der, n, &k) < 0) {
 		*why = "a certificate that cannot be decoded (or has an unsupported key)";
 		return -1;
 	}
-	if (dn.oom) {
-		free(dn.p);
-		*why = "out of memory";
-		return -1;
-	}
-	memset(ta, 0, sizeof *ta);
-	ta->dn.data = dn.p;
-	ta->dn.len = dn.len;
-	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
-	ta->pkey.key_type = pk->key_type;
-	if (pk->key_type == BR_KEYTYPE_RSA) {
-		br_rsa_public_key *k = &ta->pkey.key.rsa;
+	ta->flags = k.ca ? BR_X509_TA_CA : 0;
+	ta->dn.len = k.dnlen;
+	ta->dn.data = dup(k.dn, k.dnlen);
+	if (k.type == DER_RSA) {
+		br_rsa_public_key *r = &ta->pkey.key.rsa;
 
-		k->nlen = pk->key.rsa.nlen;
-		k->elen = pk->key.rsa.elen;
-		k->n = dup(pk->key.rsa.n, k->nlen);
-		k->e = dup(pk->key.rsa.e, k->elen);
-		if (k->n == NULL || k->e == NULL)
-			goto oom;
-	} else if (pk->key_type == BR_KEYTYPE_EC) {
-		br_ec_public_key *k = &ta->pkey.key.ec;
-
-		k->curve = pk->key.ec.curve;
-		k->qlen = pk->key.ec.qlen;
-		if ((k->q = dup(pk->key.ec.q, k->qlen)) == NULL)
-			goto oom;
+		ta->pkey.key_type = BR_KEYTYPE_RSA;
+		r->n = dup(k.a, r->nlen = k.alen);
+		r->e = dup(k.b, r->elen = k.blen);
+		if (ta->dn.data != NULL && r->n != NULL && r->e != NULL)
+			return 0;
+		free(r->n);
+		free(r->e);
 	} else {
-		free(dn.p);
-		*why = "a certificate with an unsupported key type";
-		return -1;
+		br_ec_public_key *e = &ta->pkey.key.ec;
+
+		ta->pkey.key_type = BR_KEYTYPE_EC;
+		e->curve = k.curve;
+		e->q = dup(k.a, e->qlen = k.alen);
+		if (ta->dn.data != NULL && e->q != NULL)
+			return 0;
+		free(e->q);
 	}
-	return 0;
-oom:
-	free(dn.p);
-	if (pk->key_type == BR_KEYTYPE_RSA) {
-		free(ta->pkey.key.rsa.n);
-		free(ta->pkey.key.rsa.e);
-	} else
-		free(ta->pkey.key.ec.q);
+	free(ta->dn.data);
 	*why = "out of memory";
 	return -1;
 }
@@ -249,7 +230,7 @@ anchors_pem(const char *pem, size_t len, br_x509_trust_anchor **out,
 			}
 			tas = nt;
 		}
-		if (to_anchor(&der, &tas[n], why) < 0)
+		if (to_anchor(der.p, der.len, &tas[n], why) < 0)
 			goto bad;
 		n++;
 	}

@@ -63,13 +63,18 @@ names(const unsigned char *g, size_t n, const unsigned char *ip, size_t iplen)
 	return found;
 }
 
-int
-der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
-    size_t iplen)
+/*
+ * The value of the extension oid[0..olen) of cert[0..n): 1 with *val the
+ * TLV inside its OCTET STRING, 0 when the certificate has none, -1 when
+ * it is malformed.
+ */
+static int
+extension(const unsigned char *cert, size_t n, const unsigned char *oid,
+    size_t olen, struct tlv *val)
 {
 	struct tlv c, tbs, t, exts, ext, f;
-	const unsigned char *p, *q;
-	size_t left, eleft;
+	const unsigned char *p, *q, *e;
+	size_t left, eleft, el;
 
 	if (expect(cert, n, 0x30, &c) < 0 || expect(c.v, c.len, 0x30, &tbs) < 0)
 		return -1;
@@ -83,16 +88,13 @@ der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
 			return -1;
 		for (q = exts.v, eleft = exts.len; eleft > 0;
 		    q += ext.size, eleft -= ext.size) {
-			const unsigned char *e;
-			size_t el;
-
 			if (expect(q, eleft, 0x30, &ext) < 0)
 				return -1;
 			e = ext.v;
 			el = ext.len;
 			if (expect(e, el, 0x06, &f) < 0)
 				return -1;
-			if (f.len != sizeof SAN_OID || memcmp(f.v, SAN_OID, sizeof SAN_OID) != 0)
+			if (f.len != olen || memcmp(f.v, oid, olen) != 0)
 				continue;
 			e += f.size;
 			el -= f.size;
@@ -104,13 +106,24 @@ der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
 				if (tlv(e, el, &f) < 0)
 					return -1;
 			}
-			if (f.tag != 0x04 || expect(f.v, f.len, 0x30, &t) < 0)
+			if (f.tag != 0x04 || tlv(f.v, f.len, val) < 0)
 				return -1;
-			return names(t.v, t.len, ip, iplen);
+			return 1;
 		}
-		return 0;
 	}
 	return 0;
+}
+
+int
+der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
+    size_t iplen)
+{
+	struct tlv t;
+	int r = extension(cert, n, SAN_OID, sizeof SAN_OID, &t);
+
+	if (r <= 0)
+		return r;
+	return t.tag == 0x30 ? names(t.v, t.len, ip, iplen) : -1;
 }
 
 /* The tbsCertificate field number k (0: serial, 2: issuer, 4: subject), after the version. */
@@ -178,4 +191,66 @@ der_name(const unsigned char *cert, size_t n, int issuer, char *dst, size_t cap)
 bad:
 	dst[0] = '\0';	/* nothing of a malformed name */
 	return 0;
+}
+
+/* An INTEGER's magnitude: *p, *n without leading zero bytes; -1 when not one. */
+static int
+integer(const unsigned char *p, size_t n, struct tlv *t, const unsigned char **v,
+    size_t *len)
+{
+	if (expect(p, n, 0x02, t) < 0 || t->len == 0)
+		return -1;
+	for (*v = t->v, *len = t->len; *len > 1 && **v == 0; (*v)++, (*len)--)
+		;
+	return 0;
+}
+
+int
+der_anchor(const unsigned char *cert, size_t n, struct der_key *k)
+{
+	static const unsigned char rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 1 },
+	    ec[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 2, 1 },
+	    p256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7 },
+	    p384[] = { 0x2b, 0x81, 4, 0, 0x22 }, p521[] = { 0x2b, 0x81, 4, 0, 0x23 },
+	    bc[] = { 0x55, 0x1d, 0x13 };	/* basicConstraints */
+	struct tlv spki, alg, oid, bits, t, u;
+	int r;
+
+	memset(k, 0, sizeof *k);
+	if (tbs_field(cert, n, 4, &t) < 0 || tbs_field(cert, n, 5, &spki) < 0 ||
+	    spki.tag != 0x30)
+		return -1;
+	k->dn = t.v - (t.size - t.len);
+	k->dnlen = t.size;
+	if (expect(spki.v, spki.len, 0x30, &alg) < 0 ||
+	    expect(alg.v, alg.len, 0x06, &oid) < 0 ||
+	    expect(spki.v + alg.size, spki.len - alg.size, 0x03, &bits) < 0 ||
+	    bits.len < 2 || bits.v[0] != 0)
+		return -1;
+	if (oid.len == sizeof rsa && memcmp(oid.v, rsa, sizeof rsa) == 0) {
+		if (expect(bits.v + 1, bits.len - 1, 0x30, &t) < 0 ||
+		    integer(t.v, t.len, &u, &k->a, &k->alen) < 0 ||
+		    integer(t.v + u.size, t.len - u.size, &u, &k->b, &k->blen) < 0)
+			return -1;
+		k->type = DER_RSA;
+	} else if (oid.len == sizeof ec && memcmp(oid.v, ec, sizeof ec) == 0) {
+		if (expect(alg.v + oid.size, alg.len - oid.size, 0x06, &t) < 0)
+			return -1;
+		k->curve = t.len == sizeof p256 && memcmp(t.v, p256, t.len) == 0 ? 23 :
+		    t.len == sizeof p384 && memcmp(t.v, p384, t.len) == 0 ? 24 :
+		    t.len == sizeof p521 && memcmp(t.v, p521, t.len) == 0 ? 25 : 0;
+		if (k->curve == 0)
+			return -1;
+		k->a = bits.v + 1;
+		k->alen = bits.len - 1;
+		k->type = DER_EC;
+	} else
+		return -1;
+	/* cA: the first element of basicConstraints, a BOOLEAN true */
+	if ((r = extension(cert, n, bc, sizeof bc, &t)) < 0 ||
+	    (r == 1 && t.tag != 0x30))
+		return -1;
+	k->ca = r == 1 && tlv(t.v, t.len, &u) == 0 && u.tag == 0x01 && u.len == 1 &&
+	    u.v[0] != 0;
+	return k->type;
 }

@@ -1,6 +1,6 @@
 /*
- * der.h: just enough DER to find a certificate's iPAddress names and
- * to show its subject.
+ * der.h: just enough DER to find a certificate's iPAddress names, to show
+ * its subject, and to make a trust anchor of it (for --cacert).
  *
  * BearSSL matches the server name against DNS names only. For a URL whose
  * host is an IP literal crtoken checks the leaf certificate's
@@ -30,5 +30,24 @@ int der_san_ip(const unsigned char *cert, size_t n, const unsigned char *ip,
  */
 size_t der_name(const unsigned char *cert, size_t n, int issuer, char *dst,
     size_t cap);
+
+/* What a trust anchor needs of a certificate; pointers into it. */
+enum { DER_RSA = 1, DER_EC = 2 };
+struct der_key {
+	const unsigned char *dn;	/* the subject, its whole DER */
+	size_t dnlen;
+	int type;		/* DER_RSA, DER_EC */
+	int curve;		/* DER_EC: 23 P-256, 24 P-384, 25 P-521 (TLS's numbers) */
+	int ca;			/* basicConstraints says cA */
+	const unsigned char *a, *b;	/* RSA: n, e (no leading zeros); EC: the point */
+	size_t alen, blen;
+};
+
+/*
+ * der_anchor(): the subject, public key and CA flag of the DER certificate
+ * cert[0..n) into k. Returns k->type, or -1 when the certificate is
+ * malformed or its key is neither RSA nor EC on P-256, P-384 or P-521.
+ */
+int der_anchor(const unsigned char *cert, size_t n, struct der_key *k);
 
 #endif

@@ -16,10 +16,13 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include <bearssl.h>
 
 #include "der.h"
 #include "file.h"
@@ -1957,6 +1960,108 @@ mkcert(unsigned char *out, int san, int critical, int with_exts,
 	return cert.n;
 }
 
+/* ---- der_anchor() against BearSSL's decoder, on every root of the system ---- */
+
+static void
+dn_append(void *ctx, const void *p, size_t n)
+{
+	unsigned char **w = ctx;
+
+	memcpy(*w, p, n);
+	*w += n;
+}
+
+/* der[0..n) as BearSSL's decoder and as der_anchor() read it: the same? */
+static int
+anchor_agrees(const unsigned char *der, size_t n)
+{
+	static unsigned char dn[8192];
+	br_x509_decoder_context dc;
+	const br_x509_pkey *pk;
+	struct der_key k;
+	unsigned char *w = dn;
+	int r = der_anchor(der, n, &k);
+
+	br_x509_decoder_init(&dc, dn_append, &w);
+	br_x509_decoder_push(&dc, der, n);
+	pk = br_x509_decoder_get_pkey(&dc);
+	if (pk == NULL || br_x509_decoder_last_error(&dc) != 0)
+		return 1;	/* BearSSL refuses it: der_anchor() may read it or not */
+	if (r < 0 || k.dnlen != (size_t)(w - dn) || memcmp(k.dn, dn, k.dnlen) != 0 ||
+	    k.ca != (br_x509_decoder_isCA(&dc) != 0))
+		return 0;
+	if (pk->key_type == BR_KEYTYPE_RSA)
+		return r == DER_RSA && k.alen == pk->key.rsa.nlen &&
+		    memcmp(k.a, pk->key.rsa.n, k.alen) == 0 && k.blen == pk->key.rsa.elen &&
+		    memcmp(k.b, pk->key.rsa.e, k.blen) == 0;
+	return r == DER_EC && k.curve == pk->key.ec.curve && k.alen == pk->key.ec.qlen &&
+	    memcmp(k.a, pk->key.ec.q, k.alen) == 0;
+}
+
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+test_anchor(void)
+{
+	static const char dir[] = "/usr/share/ca-certificates/mozilla";
+	static char pem[16384];
+	static unsigned char der[8192], cut[8192];
+	char path[512], *p, *e;
+	unsigned long acc;
+	size_t n, i, certs = 0, rsa = 0, ec = 0;
+	int fd, bits;
+	long len;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	context("der_anchor against br_x509_decoder on %s", dir);
+	check(d != NULL);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".crt") == NULL)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		len = read(fd, pem, sizeof pem - 1);
+		close(fd);
+		if (len <= 0 || (p = strstr(pem, "-----BEGIN CERTIFICATE-----")) == NULL)
+			continue;
+		pem[len] = '\0';
+		e = strstr(p, "-----END");
+		for (p += 27, n = 0, acc = 0, bits = 0; e != NULL && p < e && n < sizeof der; p++) {
+			const char *q = strchr(B64, *p);
+
+			if (*p == '\0' || q == NULL || *p == '=')
+				continue;
+			acc = acc << 6 | (unsigned long)(q - B64);
+			if ((bits += 6) >= 8)
+				der[n++] = (unsigned char)(acc >> (bits -= 8));
+		}
+		context("der_anchor of %s", path);
+		check(anchor_agrees(der, n));
+		certs++;
+		if (der_anchor(der, n, &(struct der_key){ 0 }) == DER_RSA)
+			rsa++;
+		else
+			ec++;
+		/* cut short or with a byte changed: never a crash, never a wrong read */
+		for (i = 0; i < n; i += 1 + n / 61) {
+			memcpy(cut, der, n);
+			cut[i] ^= (unsigned char)(0x5a + i);
+			check(anchor_agrees(cut, n));
+			(void)der_anchor(cut, n, &(struct der_key){ 0 });
+			(void)der_anchor(der, i, &(struct der_key){ 0 });
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	context("der_anchor: roots read (%lu RSA, %lu EC)", (unsigned long)rsa,
+	    (unsigned long)ec);
+	check(certs > 100 && rsa > 50 && ec > 10);
+	nocontext();
+}
+
 static void
 test_der(void)
 {
@@ -2511,6 +2616,7 @@ main(void)
 	test_retry();
 	test_alloc();
 	test_libc();
+	test_anchor();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }
