@@ -27,15 +27,19 @@ PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 CC = musl-gcc
-# -Oz for our code (its speed is the crypto's, and BearSSL keeps -Os)
+# -Oz everywhere: BearSSL built -Oz instead of -Os is 512 bytes smaller and
+# costs 0.04 % more instructions on the RSA chain, 0.13 % on the P-384 one
+# link-time optimisation across our files (one partition: deterministic), 680
+# bytes less
 CFLAGS = -std=c11 -Oz -Wall -Wextra -ffunction-sections -fdata-sections \
-    -fno-asynchronous-unwind-tables -fno-unwind-tables
+    -fno-asynchronous-unwind-tables -fno-unwind-tables -flto -flto-partition=one
 CPPFLAGS = -D_DEFAULT_SOURCE
 # no RELRO: musl applies none in a static binary, and its page padding costs 4 KB;
 # a small common page size: the data segment then starts right after the code
 # in the file, where ld would otherwise pad to a page to save one in memory
 LDFLAGS = -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro \
-    -Wl,-z,common-page-size=64 -Wl,--build-id=none -s
+    -Wl,-z,common-page-size=64 -Wl,--build-id=none -s -flto -flto-partition=one \
+    -Oz -fno-asynchronous-unwind-tables -fno-unwind-tables
 # PEM files, directories of *.crt/*.pem, or *.list files naming PEM files
 CERTS = /usr/share/ca-certificates/mozilla
 BUILD = build
@@ -70,18 +74,18 @@ XBRLIB = $(BRLIB)
 else
 XBRLIB = $(O)/bearssl/libbearssl.a
 endif
-BRCFLAGS = -W -Wall -Os -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
+BRCFLAGS = -W -Wall -Oz -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
 SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check exec retry \
-    libc probe
+    libc probe super
 OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
     $(O)/proxy.o $(O)/net.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
     $(O)/roots.o $(O)/alloc.o $(O)/libc.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
-      watch.h check.h exec.h retry.h probe.h
+      watch.h check.h exec.h retry.h probe.h super.h
 
 all: $(OUT)
 
@@ -160,7 +164,7 @@ ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=addre
     -fno-sanitize-recover=all
 # every source but alloc.c and libc.c: glibc brings its own (and the sanitizers their allocator)
 ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c proxy.c json.c jwt.c file.c msg.c \
-    anchors.c watch.c check.c exec.c retry.c probe.c
+    anchors.c watch.c check.c exec.c retry.c probe.c super.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
 

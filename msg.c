@@ -6,7 +6,7 @@
 
 #include "msg.h"
 
-int msg_verbose;
+int msg_verbose, msg_quiet;
 
 #define SECRETS_MAX 8
 static struct { const char *p; size_t n; } secrets[SECRETS_MAX];
@@ -460,6 +460,20 @@ emit(const char *text)
 void
 msg_line(const char *text)
 {
+	emit(text);
+}
+
+void
+say(const char *f, ...)
+{
+	char text[MSG_MAX];
+	va_list ap;
+
+	if (msg_quiet)
+		return;
+	va_start(ap, f);
+	vfmt(text, sizeof text, f, ap);
+	va_end(ap);
 	emit(text);
 }
 

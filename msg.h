@@ -93,9 +93,11 @@ void msg_release(size_t mark);
  * there is room now, never waiting: for signal handlers (async-signal-safe).
  */
 #define MSG_WAIT_MS 1000
-extern int msg_verbose;
+extern int msg_verbose, msg_quiet;
 void msg_line(const char *text);
 void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* say(): a log line of watch and exec --watch, unless msg_quiet (-q). */
+void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void msg_urgent(const char *p, size_t n);
 
 /*

@@ -28,12 +28,15 @@ clock_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+volatile sig_atomic_t net_cut;
+int net_cutfd = -1;
+
 int
 ms_left(long long deadline)
 {
 	long long left = deadline - clock_ms();
 
-	if (left <= 0)
+	if (left <= 0 || net_cut)
 		return 0;
 	return left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
@@ -41,7 +44,7 @@ ms_left(long long deadline)
 int
 net_wait(int fd, short events, long long deadline)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	int r;
 
 	for (;;) {
@@ -49,10 +52,14 @@ net_wait(int fd, short events, long long deadline)
 
 		if (left == 0)
 			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left);
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[1].fd = net_cutfd;	/* ignored when -1 */
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		r = poll(pfd, 2, left);
+		if (r > 0 && pfd[1].revents)
+			return 0;
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR)
@@ -206,9 +213,11 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 	if (a->r == EAI_FAIL)
 		return fail(f, XC_DNS, "name resolution: %s: the DNS server "
 		    "failed (SERVFAIL or REFUSED)", host);
-	if (a->r != 0)
-		return fail(f, XC_DNS, "name resolution: %s: %s", host,
-		    a->r == EAI_SYSTEM ? errstr(a->err) : gai_strerror(a->r));
+	if (a->r == EAI_SYSTEM)
+		return fail(f, XC_DNS, "name resolution: %s: %s", host, errstr(a->err));
+	if (a->r != 0)	/* the rest are about flags we never pass (gai_strerror: 300 bytes) */
+		return fail(f, XC_DNS, "name resolution: %s: getaddrinfo error %d", host,
+		    (int)a->r);
 	if (a->n <= 0 || a->n > ADDRS_MAX)
 		return fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address",
 		    host);

@@ -9,12 +9,22 @@
 #ifndef NET_H
 #define NET_H
 
+#include <signal.h>
+
 #include "msg.h"
 
 long long clock_ms(void);
 
-/* Milliseconds left until deadline, 0 when passed, capped to fit an int. */
+/* Milliseconds left until deadline, 0 when passed (or cut), capped to fit an int. */
 int ms_left(long long deadline);
+
+/*
+ * A cut: once net_cut is set, or net_cutfd (the read end of a pipe, -1
+ * when unused) is readable, every deadline counts as passed: a signal
+ * handler ends an exchange at once (exec --watch stopping).
+ */
+extern volatile sig_atomic_t net_cut;
+extern int net_cutfd;
 
 /*
  * What one exchange saw, filled as it goes by net.c, proxy.c, tls.c and

@@ -6,6 +6,20 @@
 #include "net.h"
 #include "retry.h"
 
+void
+retry_say(const char *mode, int n, const char *why, const char *who,
+    long long valid_ms, long long wait_ms)
+{
+	char held[48];
+
+	if (valid_ms > 0)
+		fmt(held, sizeof held, "keeps a token valid for %lld s", valid_ms / 1000);
+	else
+		fmt(held, sizeof held, "holds no valid token");
+	say("%s: refresh failed (attempt %d): %s; %s %s; retrying in %lld ms", mode, n,
+	    why, who, held, wait_ms);
+}
+
 int
 retry_transient(int code, int io)
 {

@@ -34,4 +34,12 @@ int retry_transient(int code, int io);
  */
 long long retry_wait_ms(int n, long retry_after, long long cap_ms);
 
+/*
+ * retry_say(): the line watch and exec --watch log for a failed refresh:
+ * "<mode>: refresh failed (attempt n): <why>; <who> keeps a token valid for
+ * N s" (or "holds no valid token" when valid_ms <= 0) "; retrying in W ms".
+ */
+void retry_say(const char *mode, int n, const char *why, const char *who,
+    long long valid_ms, long long wait_ms);
+
 #endif

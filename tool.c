@@ -30,6 +30,7 @@
 #include "probe.h"
 #include "proxy.h"
 #include "retry.h"
+#include "super.h"
 #include "tls.h"
 #include "watch.h"
 
@@ -53,31 +54,33 @@ static const char usage_text[] =
 "usage: crtoken [options]                 exchange once, print the access token\n"
 "       crtoken watch -o FILE [options]   keep FILE holding a valid token\n"
 "       crtoken exec [options] -- CMD [ARGS...]\n"
-"                                         CMD with the token in its environment\n"
+"\t\t\t\t\t CMD with the token in its environment\n"
+"       crtoken exec --watch [-o FILE [--signal SIG]] [options] -- CMD...\n"
+"\t\t\t\t\t CMD kept supplied with fresh tokens\n"
 "       crtoken check [options]           diagnose the setup step by step\n"
 "       crtoken probe FILE [--min-valid SECONDS]\n"
-"                                         FILE holds a token valid that long\n"
-"                                         (default 60 s; no network)\n"
+"\t\t\t\t\t FILE holds a token valid that long\n"
+"\t\t\t\t\t (default 60 s; no network)\n"
 "options ([VAR]: the environment fallback, beaten by the flag; see crtoken(1)):\n"
 "  --profile-id ID, --profile-name NAME, --profile-crn CRN   the trusted profile\n"
-"              [IAM_PROFILE_ID, IAM_PROFILE_NAME, IAM_PROFILE_CRN]; one or more\n"
-"                        kinds, all sent; per kind a flag beats the variables;\n"
-"                        two values of one kind from one side: exit 2\n"
+"\t      [IAM_PROFILE_ID, IAM_PROFILE_NAME, IAM_PROFILE_CRN]; one or more\n"
+"\t\t\tkinds, all sent; per kind a flag beats the variables;\n"
+"\t\t\ttwo values of one kind from one side: exit 2\n"
 "  --profile X           an id (Profile-...), a CRN (crn:...) or a name\n"
-"                        [IBMCLOUD_CR_PROFILE]\n"
+"\t\t\t[IBMCLOUD_CR_PROFILE]\n"
 "  --token-file PATH     the CR token [CR_TOKEN_FILENAME]; default: the first of\n"
-"                        /var/run/secrets/tokens/vault-token, .../sa-token, and\n"
-"                        Code Engine's compute-resource-token/token\n"
+"\t\t\t/var/run/secrets/tokens/vault-token, .../sa-token, and\n"
+"\t\t\tCode Engine's compute-resource-token/token\n"
 "  --url URL             [https://]HOST[:PORT][/PATH] [IAM_URL]; default\n"
-"                        " DEFAULT_URL "\n"
+"\t\t\t" DEFAULT_URL "\n"
 "  --private [--region R]  https://private[.R].iam.cloud.ibm.com\n"
 "  --scope S             send scope=S\n"
 "  --cacert FILE         trust its PEM certificates, not the embedded roots\n"
-"                        [SSL_CERT_FILE]\n"
+"\t\t\t[SSL_CERT_FILE]\n"
 "  --proxy URL           http://[USER:PASSWORD@]HOST[:PORT], \"\" for none\n"
-"                        [HTTPS_PROXY, https_proxy, ALL_PROXY, all_proxy]\n"
+"\t\t\t[HTTPS_PROXY, https_proxy, ALL_PROXY, all_proxy]\n"
 "  --noproxy LIST        names, addresses or * to reach directly [NO_PROXY,\n"
-"                        no_proxy]\n"
+"\t\t\tno_proxy]\n"
 "  --timeout SECONDS     the whole run (watch: each exchange); default 30\n"
 "  --connect-timeout SECONDS   each connection attempt; default 10\n"
 "  --retries N           retry codes 4, 5, 7 (I/O), 9, 11, 12 N times; default 4\n"
@@ -86,6 +89,11 @@ static const char usage_text[] =
 "  -f, --format FMT      token (default), json, header or env\n"
 "  --ready-file PATH     watch: exists while FILE holds an unexpired token\n"
 "  --env NAME            exec: the token's variable; default IAM_ACCESS_TOKEN\n"
+"  --watch               exec: refresh at 80% of the lifetime; restart CMD\n"
+"\t\t\twith each new token (--restart, the default), or\n"
+"  --signal SIG          replace -o FILE, then send SIG (HUP, SIGUSR1, 10)\n"
+"  --stop-signal SIG     stops CMD for a restart; default TERM\n"
+"  --stop-timeout SECONDS  then SIGKILL; default 10\n"
 "  --json                check: the report as JSON\n"
 "  -v, --verbose         progress on stderr (tokens redacted)\n"
 "  -q, --quiet           no error line\n"
@@ -130,6 +138,8 @@ static struct {
 	int verb;		/* ONESHOT, WATCH, EXEC, CHECK, PROBE */
 	char **cmd;		/* exec: the command and its arguments */
 	const char *min_valid, *probe_file;
+	const char *signal, *stop_signal, *stop_timeout;
+	int watch, restart;	/* exec --watch, --restart */
 	unsigned long given;	/* 1 << O_*: the options on the command line */
 } opt;
 
@@ -323,8 +333,9 @@ profile_slot(const char **slot, const char *v, const char *what, int fromflag,
 
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
     O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
-    O_NOPROXY, O_REGION, O_READY, O_ENV, O_MINVALID, O_PRIVATE, O_JSON, O_VERBOSE,
-    O_QUIET, O_HELP, O_VERSION };
+    O_NOPROXY, O_REGION, O_READY, O_ENV, O_MINVALID, O_SIGNAL, O_STOPSIG,
+    O_STOPTIME, O_WATCH, O_RESTART, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET, O_HELP,
+    O_VERSION };
 
 static const struct {
 	const char *name;
@@ -351,6 +362,11 @@ static const struct {
 	[O_READY] = { "ready-file", 0, 1 },
 	[O_ENV] = { "env", 0, 1 },
 	[O_MINVALID] = { "min-valid", 0, 1 },
+	[O_SIGNAL] = { "signal", 0, 1 },
+	[O_STOPSIG] = { "stop-signal", 0, 1 },
+	[O_STOPTIME] = { "stop-timeout", 0, 1 },
+	[O_WATCH] = { "watch", 0, 0 },
+	[O_RESTART] = { "restart", 0, 0 },
 	[O_PRIVATE] = { "private", 0, 0 },
 	[O_JSON] = { "json", 0, 0 },
 	[O_VERBOSE] = { "verbose", 'v', 0 },
@@ -374,6 +390,8 @@ option(int id, const char *v)
 		[O_PROXY] = &opt.proxy, [O_NOPROXY] = &opt.noproxy,
 		[O_REGION] = &opt.region, [O_READY] = &opt.ready_file,
 		[O_ENV] = &opt.env_name, [O_MINVALID] = &opt.min_valid,
+		[O_SIGNAL] = &opt.signal, [O_STOPSIG] = &opt.stop_signal,
+		[O_STOPTIME] = &opt.stop_timeout,
 	};
 	char ver[256];
 	size_t n;
@@ -384,13 +402,19 @@ option(int id, const char *v)
 		msg_verbose = 1;
 		return;
 	case O_QUIET:
-		opt.quiet = 1;
+		opt.quiet = msg_quiet = 1;
 		return;
 	case O_PRIVATE:
 		opt.private = 1;
 		return;
 	case O_JSON:
 		opt.json = 1;
+		return;
+	case O_WATCH:
+		opt.watch = 1;
+		return;
+	case O_RESTART:
+		opt.restart = 1;
 		return;
 	case O_PID: case O_PNAME: case O_PCRN: case O_PROFILE:
 		n = fmt(ver, sizeof ver, "--%s", options[id].name);
@@ -516,6 +540,8 @@ static struct {
 	int retries;
 	unsigned long mode;
 	int format;
+	int sig, stop_sig;	/* exec --watch: --signal (0: restart), --stop-signal */
+	long long stop_ms;
 } cfg;	/* in .bss: the defaults are set by configure() */
 static const char *url_from;	/* where cfg.url came from; NULL: it is bad */
 static const char *cacert_from = "--cacert";
@@ -542,9 +568,12 @@ endpoint(void)
 		    strcmp(opt.region, regions[i]) != 0; i++)
 			;
 		if (i == sizeof regions / sizeof regions[0]) {
+			size_t n = 0;
+
+			for (i = 0; i < sizeof regions / sizeof regions[0]; i++)
+				n = fmtcat(buf, sizeof buf, n, "%s%s", i ? " " : "", regions[i]);
 			config_error(CHECK_ENDPOINT, "--region %s: not a region with a "
-			    "private IAM endpoint (au-syd br-sao ca-mon ca-tor eu-de "
-			    "eu-es eu-gb jp-osa jp-tok us-east us-south)", opt.region);
+			    "private IAM endpoint (%s)", opt.region, buf);
 			return NULL;
 		}
 	}
@@ -709,11 +738,30 @@ configure(struct iam_req *rq)
 		usage_error("--output %s: a token never goes to stderr", opt.output);
 	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
 		usage_error("watch: -o FILE is required (a file to keep fresh)");
-	if ((opt.verb == EXEC || opt.verb == CHECK) && (opt.output || opt.format ||
-	    opt.mode))
+	if (((opt.verb == EXEC && !opt.watch) || opt.verb == CHECK) && (opt.output ||
+	    opt.format || opt.mode))
 		usage_error("%s: no -o, -f or --mode (%s)", opt.verb == EXEC ? "exec" :
-		    "check", opt.verb == EXEC ? "the token goes into the environment" :
-		    "the report goes to stdout");
+		    "check", opt.verb == EXEC ? "the token goes into the environment; "
+		    "exec --watch can also keep a file" : "the report goes to stdout");
+	if ((opt.watch || opt.restart || opt.signal || opt.stop_signal ||
+	    opt.stop_timeout) && (opt.verb != EXEC || !opt.watch))
+		usage_error("--watch and its options go with exec --watch");
+	if (opt.watch && opt.output && strcmp(opt.output, "-") == 0)
+		usage_error("exec --watch: -o -: stdout is CMD's; give a file");
+	if (opt.signal && !opt.output)
+		usage_error("--signal %s: needs -o FILE (the file CMD re-reads)",
+		    opt.signal);
+	if (opt.signal && opt.restart)
+		usage_error("--signal and --restart: one or the other");
+	if (opt.signal && (cfg.sig = super_signal(opt.signal)) < 0)
+		usage_error("--signal %s: not a signal (HUP, SIGUSR1, 10...)", opt.signal);
+	cfg.stop_sig = SIGTERM;
+	if (opt.stop_signal && (cfg.stop_sig = super_signal(opt.stop_signal)) < 0)
+		usage_error("--stop-signal %s: not a signal (TERM, SIGINT, 15...)",
+		    opt.stop_signal);
+	cfg.stop_ms = 10000;
+	if (opt.stop_timeout && (ms = seconds("--stop-timeout", opt.stop_timeout)) > 0)
+		cfg.stop_ms = ms;
 	if (opt.ready_file && opt.verb != WATCH)
 		usage_error("--ready-file goes with watch");
 	if (opt.json && opt.verb != CHECK)
@@ -856,7 +904,7 @@ main(int argc, char **argv)
 	}
 	if (opt.verb == WATCH) {
 		struct watch w = { opt.output, (unsigned)cfg.mode, cfg.format,
-		    opt.ready_file, opt.token_file, cfg.timeout_ms, opt.quiet };
+		    opt.ready_file, opt.token_file, cfg.timeout_ms };
 
 		finish(watch_run(&w, &rq, &fl));
 	}
@@ -876,6 +924,15 @@ main(int argc, char **argv)
 		finish(r);
 	note("got a %s token, %lu bytes, expires in %lld s", tok.type,
 	    (unsigned long)tok.len, tok.expires_in);
+	if (opt.verb == EXEC && opt.watch) {
+		struct super s = { opt.cmd, opt.env_name ? opt.env_name :
+		    "IAM_ACCESS_TOKEN", stdfill, opt.output, (unsigned)cfg.mode,
+		    cfg.format, cfg.sig, cfg.stop_sig, cfg.stop_ms, opt.token_file,
+		    cfg.timeout_ms };
+
+		disarm();
+		finish(super_run(&s, &rq, &tok, &fl));
+	}
 	if (opt.verb == EXEC) {
 		disarm();
 		r = exec_run(opt.cmd, opt.env_name ? opt.env_name : "IAM_ACCESS_TOKEN",

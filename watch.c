@@ -19,7 +19,6 @@
 #define MIN_REFRESH_MS 1000	/* between two exchanges, whatever asks */
 
 static volatile sig_atomic_t hup;
-static int quiet;
 static struct iam_token tok;
 static char out[IAM_TOKEN_MAX + 512];
 
@@ -72,26 +71,9 @@ on_term(int sig)
 	file_abort();
 	if (ready_path != NULL)
 		(void)unlink(ready_path);
-	if (!quiet)
+	if (!msg_quiet)
 		msg_urgent(m, sizeof m - 1);
 	_exit(sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig);
-}
-
-static void
-say(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *f, ...)
-{
-	char text[MSG_MAX];
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, f);
-	vfmt(text, sizeof text, f, ap);
-	va_end(ap);
-	msg_line(text);
 }
 
 /*
@@ -259,7 +241,6 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 	long long valid_until = 0;	/* FILE's token, monotonic ms; 0: none */
 	int attempt = 0, first = 1, r;
 
-	quiet = w->quiet;
 	ready_path = w->ready;
 	/* no core dump or ptrace by the same user while tokens are in memory */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -332,14 +313,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 				return r;
 			wait = retry_wait_ms(++attempt, tok.retry_after, RETRY_CAP_WATCH_MS);
 			next = floor = now + wait;
-			if (valid_until > now)
-				say("watch: refresh failed (attempt %d): %s; %s keeps a "
-				    "token valid for %lld s; retrying in %lld ms", attempt,
-				    f->text, w->path, (valid_until - now) / 1000, wait);
-			else
-				say("watch: refresh failed (attempt %d): %s; %s holds no "
-				    "valid token; retrying in %lld ms", attempt, f->text,
-				    w->path, wait);
+			retry_say("watch", attempt, f->text, w->path, valid_until - now, wait);
 		}
 		forget();
 		nap(next, floor, &open);

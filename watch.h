@@ -30,7 +30,6 @@ struct watch {
 	const char *ready;	/* --ready-file, or NULL */
 	const char *token_file;	/* NULL: the default paths */
 	long long timeout_ms;	/* for each exchange */
-	int quiet;		/* no log lines */
 };
 
 /*

@@ -9,6 +9,7 @@ of crtoken is bounded in time, and after every run the CR token and every
 access token the stand-in issued are looked for on stderr: a leak fails the
 test whatever else it checks. Output is one line per test, then a summary.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -1399,6 +1400,209 @@ def profile_flags_one_meaning():
 def exec_empty_command_is_not_found():
     r = E.run(["exec"] + E.base() + ["--", ""], base=False)
     expect(r, 127, "exec '': command not found")
+
+
+# ---------------------------------------------------------------- exec --watch
+
+CHILD = r"""
+import hashlib, os, signal, sys, time
+rec, mode = sys.argv[1], sys.argv[2:]
+def h(b): return hashlib.sha256(b).hexdigest()[:16]
+def log(s):
+    with open(rec, "a") as f: f.write(s + "\n")
+log("start %d %s %s" % (os.getpid(), h(os.environ.get("IAM_ACCESS_TOKEN", "").encode()),
+                        os.environ.get("IAM_TOKEN_EXPIRATION")))
+def on(sig, frame):
+    f = [a for a in mode if a.startswith("file=")]
+    log("sig %d %d %s" % (os.getpid(), sig,
+                          h(open(f[0][5:], "rb").read().strip()) if f else ""))
+    if sig in (signal.SIGTERM, signal.SIGINT) and "ignore-term" not in mode:
+        sys.exit(0)
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+          signal.SIGTERM, signal.SIGWINCH):
+    signal.signal(s, on)
+if "exit3" in mode:
+    sys.exit(3)
+if "orphans" in mode:  # grandchildren that end while this one lives on: reaped by PID 1
+    for i in range(5):
+        if os.fork() == 0:
+            if os.fork() == 0:
+                time.sleep(0.1)
+                os._exit(0)
+            os._exit(0)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def sha(t):
+    return hashlib.sha256(t.encode()).hexdigest()[:16]
+
+
+class Supervised:
+    """crtoken exec --watch ARGS -- python3 child.py REC MODE..., in the background."""
+
+    def __init__(self, args, script, mode=(), prefix=()):
+        self.dir = tempfile.mkdtemp(dir=E.dir)
+        self.rec = os.path.join(self.dir, "rec")
+        child = os.path.join(self.dir, "child.py")
+        with open(child, "w") as f:
+            f.write(CHILD)
+        E.srv.script(*script)
+        self.n0 = len(E.issued())
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(list(prefix) + launch() + ["exec", "--watch"] + E.base() +
+                                  list(args) + ["--", sys.executable, child, self.rec] +
+                                  list(mode), env=child_env(), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def lines(self):
+        try:
+            return open(self.rec).read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def starts(self):
+        return [l.split() for l in self.lines() if l.startswith("start ")]
+
+    def wait_for(self, cond, secs):
+        return wait_for(lambda: cond() or None, secs)
+
+    def end(self, sig=signal.SIGTERM, timeout=20):
+        t = time.monotonic()
+        if sig is not None and self.p.poll() is None:
+            self.p.send_signal(sig)
+        code = self.p.wait(timeout=timeout)
+        self.err = self.p.stderr.read().decode()
+        self.secs = time.monotonic() - t
+        for tok in E.issued():
+            check(tok[:40] not in self.err, "a token on stderr: %r" % self.err)
+        return code
+
+    def issued(self):
+        return E.issued()[self.n0:]
+
+
+@test
+def exec_watch_restarts_once_per_new_token():
+    s = Supervised([], ["expires=3"])
+    check(s.wait_for(lambda: len(s.starts()) >= 3, 20), "three starts: %r" % s.lines())
+    code = s.end()
+    issued, starts = s.issued(), s.starts()
+    check(code == 0, "CMD's status (it exits 0 on SIGTERM): %s %s" % (code, s.err))
+    check([x[2] for x in starts] == [sha(t) for t in issued[:len(starts)]],
+          "each start has the next new token: %r %r" % (starts, [sha(t) for t in issued]))
+    check(len(starts) in (len(issued), len(issued) - 1), "one start per new token: %d %d"
+          % (len(starts), len(issued)))
+    check(len(set(x[1] for x in starts)) == len(starts), "a new process each time")
+    check(all(x[3].isdigit() for x in starts), "IAM_TOKEN_EXPIRATION set")
+    check(s.err.count("restarting") >= 2, "one line per restart: %r" % s.err)
+
+
+@test
+def exec_watch_signal_mode_writes_the_file_first():
+    d = tempfile.mkdtemp(dir=E.dir)
+    tok = os.path.join(d, "token")
+    s = Supervised(["-o", tok, "--signal", "SIGUSR1"], ["expires=3"], mode=["file=" + tok])
+    check(s.wait_for(lambda: sum(" 10 " in l for l in s.lines()) >= 2, 20),
+          "two signals: %r" % s.lines())
+    code = s.end()
+    issued, lines = s.issued(), s.lines()
+    sigs = [l.split() for l in lines if l.startswith("sig ") and l.split()[2] == "10"]
+    check(len(s.starts()) == 1, "never restarted: %r" % lines)
+    check(all(x[3] in [sha(t) for t in issued[1:]] for x in sigs) and
+          sigs[0][3] == sha(issued[1]), "FILE already new at each signal: %r" % lines)
+    check(oct(os.stat(tok).st_mode & 0o777) == "0o600", "FILE 0600")
+    check(code == 0, "exit 0: %s" % code)
+
+
+@test
+def exec_watch_failed_refresh_leaves_cmd_alone():
+    s = Supervised([], ["expires=3", "status=500"])
+    time.sleep(6.5)  # the refresh at 2.4 s fails, and its retries
+    code = s.end()
+    check(len(s.starts()) == 1 and not any(l.startswith("sig ") and " 15 " not in l
+                                             for l in s.lines()),
+          "CMD neither restarted nor signalled: %r" % s.lines())
+    check("refresh failed (attempt 1)" in s.err and "refresh failed (attempt 2)" in s.err,
+          "one line per attempt: %r" % s.err)
+    check(code == 0, "exit 0: %s" % code)
+
+
+@test
+def exec_watch_exit_status_is_cmds():
+    s = Supervised([], [], mode=["exit3"])
+    code = s.end(sig=None)
+    check(code == 3, "CMD's exit 3: %s %r" % (code, s.err))
+    check(s.err == "", "no line for CMD's own status: %r" % s.err)
+    s = Supervised([], [])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    os.kill(int(s.starts()[0][1]), signal.SIGKILL)
+    check(s.end(sig=None) == 137, "killed by KILL: 137")
+
+
+@test
+def exec_watch_forwards_signals():
+    s = Supervised([], [])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGQUIT):
+        s.p.send_signal(sig)
+        check(s.wait_for(lambda: any(l.startswith("sig ") and l.split()[2] == str(int(sig))
+                                     for l in s.lines()), 5), "%s forwarded" % sig)
+    code = s.end(signal.SIGINT)
+    check(code == 0 and len(s.starts()) == 1, "INT forwarded, CMD ends, crtoken too: %s" % code)
+
+
+@test
+def exec_watch_stop_timeout_then_kill():
+    s = Supervised(["--stop-timeout", "1"], [], mode=["ignore-term"])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    code = s.end(signal.SIGTERM)
+    check(code == 137 and s.secs < 2.0, "KILL after --stop-timeout 1: %s in %.2fs" % (code, s.secs))
+    check(any(l.startswith("sig ") and l.split()[2] == "15" for l in s.lines()), "TERM forwarded")
+
+
+@test
+def exec_watch_as_pid1_reaps_orphans():
+    if not ROOT or not UNSHARE:
+        return "skip: needs root and unshare"
+    s = Supervised([], [], mode=["orphans"], prefix=[UNSHARE, "--pid", "--fork", "--kill-child"])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    kids = wait_for(lambda: open("/proc/%d/task/%d/children" % (s.p.pid, s.p.pid)).read().split(), 5)
+    pid1 = int(kids[0])
+    time.sleep(1.0)
+
+    def zombies():
+        z = []
+        for d in os.listdir("/proc"):
+            try:
+                st = open("/proc/%s/stat" % d).read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if st[0] == "Z" and int(st[1]) == pid1:
+                z.append(d)
+        return z
+    check(zombies() == [], "no zombie under crtoken: %r" % zombies())
+    os.kill(pid1, signal.SIGTERM)
+    code = s.end(sig=None)
+    check(code == 0, "exit 0 as PID 1: %s %r" % (code, s.err))
+
+
+@test
+def exec_watch_usage_and_first_failure():
+    base = ["exec", "--watch"] + E.base()
+    for args in (["--signal", "HUP"], ["-o", "-", "--", "true"], ["--signal", "BOGUS", "-o", "x"],
+                 ["--signal", "HUP", "--restart", "-o", "x"], ["--stop-timeout", "0"],
+                 ["--stop-signal", "99"]):
+        expect(E.run(base + args + ["--", "true"], base=False), 2)
+    for args in (["--watch"], ["--signal", "HUP"], ["--restart"], ["--stop-timeout", "3"]):
+        expect(E.run(args), 2, "exec --watch")
+    d = tempfile.mkdtemp(dir=E.dir)
+    marker = os.path.join(d, "ran")
+    expect(E.run(base + ["--", "/bin/touch", marker], base=False, script=["status=400"]), 10)
+    check(not os.path.exists(marker), "CMD never starts without a token")
+    r = E.run(base + ["--", "/nonexistent/cmd"], base=False)
+    check(r.code == 127 and "no such file" in r.err, "127 from CMD: %r" % r.err)
 
 
 # ---------------------------------------------------------------- probe

@@ -290,6 +290,26 @@ def runs_as_uid_65532():
 
 
 @test
+def probe_in_the_scratch_image():
+    """The native sidecar's startupProbe: crtoken probe, the only command in the image."""
+    need_image()
+    for fmt in ("token", "json", "header", "env"):
+        d = outdir(UID)
+        r = E.run(E.flags() + ["-o", "/out/token", "-f", fmt],
+                  podman_args=["-v", "%s:/out" % d], what="probe-w-" + fmt)
+        check(r.code == 0, "%s: token written" % fmt, r)
+        r = E.run(["/out/token"], podman_args=["-v", "%s:/out:ro" % d], mounts=False,
+                  what="probe-" + fmt, verb=["probe"])
+        check(r.code == 0 and r.err == "", "%s: probe passes" % fmt, r)
+        r = E.run(["/out/token", "--min-valid", "7200"], podman_args=["-v", "%s:/out:ro" % d],
+                  mounts=False, what="probe-long-" + fmt, verb=["probe"])
+        check(r.code == 15 and "under --min-valid 7200" in r.err, "%s: 15 when expiring" % fmt, r)
+    r = E.run(["/out/none"], podman_args=["-v", "%s:/out:ro" % d], mounts=False,
+              what="probe-missing", verb=["probe"])
+    check(r.code == 3 and "No such file" in r.err, "3 when missing", r)
+
+
+@test
 def default_token_path_missing():
     need_image()
     r = E.run(E.flags(), mounts=False, what="notoken",

@@ -1,0 +1,285 @@
+/* see super.h */
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "file.h"
+#include "net.h"
+#include "retry.h"
+#include "super.h"
+
+#define MIN_REFRESH_MS 1000	/* between two exchanges */
+
+static const int fwd[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+    SIGWINCH };
+
+static volatile pid_t child;		/* CMD while it runs, else 0 */
+static volatile sig_atomic_t stopping;	/* SIGTERM or SIGINT came */
+static volatile sig_atomic_t ended;	/* CMD ended (status in status) */
+static volatile int status;
+static int cut[2] = { -1, -1 };		/* net_cutfd's pipe */
+static char out[IAM_TOKEN_MAX + 512];
+
+static void
+wake(void)
+{
+	net_cut = 1;
+	(void)!write(cut[1], "", 1);
+}
+
+/* Forward to CMD at once; TERM and INT also stop crtoken (an exchange is cut). */
+static void
+on_fwd(int sig)
+{
+	int err = errno;
+
+	if (child > 0)
+		(void)kill(child, sig);
+	if (sig == SIGTERM || sig == SIGINT) {
+		stopping = 1;
+		wake();
+	}
+	errno = err;
+}
+
+/* CMD's end, as it happens (other children are reaped by the loop). */
+static void
+on_chld(int sig)
+{
+	int err = errno, st;
+
+	(void)sig;
+	if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
+		status = st;
+		ended = 1;
+		child = 0;
+		wake();
+	}
+	errno = err;
+}
+
+/* Reap every child that ended (orphans too, as PID 1); CMD's status kept. */
+static void
+reap(void)
+{
+	pid_t p;
+	int st;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == child) {
+			status = st;
+			ended = 1;
+			child = 0;
+		}
+}
+
+/* Wait for a signal, until (monotonic ms; 0: no limit), the mask open opened. */
+static void
+pause_until(long long until, const sigset_t *open)
+{
+	struct timespec ts;
+	long long left = until - clock_ms();
+
+	if (until != 0 && left <= 0)
+		return;
+	ts.tv_sec = (time_t)(left / 1000);
+	ts.tv_nsec = (long)(left % 1000 * 1000000);
+	(void)pselect(0, NULL, NULL, NULL, until ? &ts : NULL, open);
+	reap();
+}
+
+/* Start CMD with tok: 0, or the class (the child reports 126/127 itself). */
+static int
+start(const struct super *s, const struct iam_token *tok, struct fail *f)
+{
+	sigset_t none;
+	pid_t p;
+	int r;
+
+	ended = 0;
+	if ((p = fork()) < 0)
+		return fail(f, XC_INTERNAL, "exec %s: fork: %s", s->cmd[0],
+		    errstr(errno));
+	if (p == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		r = exec_run(s->cmd, s->env_name, tok, s->closefds, f);
+		msg_line(f->text);
+		_exit(r);
+	}
+	child = p;
+	return 0;
+}
+
+/* Stop CMD: stop_sig, KILL after stop_ms; returns when it has ended. */
+static void
+stop(const struct super *s, int sig, const sigset_t *open)
+{
+	long long by = clock_ms() + s->stop_ms;
+
+	if (child > 0)
+		(void)kill(child, sig);
+	while (!ended && clock_ms() < by)
+		pause_until(by, open);
+	if (!ended && child > 0) {
+		say("exec: %s did not stop within --stop-timeout: SIGKILL", s->cmd[0]);
+		(void)kill(child, SIGKILL);
+	}
+	while (!ended)
+		pause_until(0, open);
+}
+
+/* CMD's status as crtoken's: its exit code, or 128 + the signal that killed it. */
+static int
+code(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) :
+	    XC_INTERNAL;
+}
+
+/* Put the new token where CMD reads it: FILE. 0 or the class. */
+static int
+put(const struct super *s, const struct iam_token *tok, struct fail *f)
+{
+	size_t n;
+
+	if (s->path == NULL)
+		return 0;
+	n = iam_format(s->format, tok, out, sizeof out);
+	if (n >= sizeof out)
+		return fail(f, XC_INTERNAL, "output: over %lu bytes",
+		    (unsigned long)sizeof out);
+	return file_write(s->path, s->mode, out, n, clock_ms() + s->timeout_ms, f);
+}
+
+int
+super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
+    struct fail *f)
+{
+	struct sigaction sa;
+	sigset_t set, open;
+	size_t i, mark = msg_mark();
+	long long start_ms = clock_ms(), next, floor, until;
+	int attempt = 0, r;
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (pipe2(cut, O_CLOEXEC | O_NONBLOCK) < 0)
+		return fail(f, XC_INTERNAL, "exec: pipe: %s", errstr(errno));
+	net_cutfd = cut[0];
+	sigemptyset(&set);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fwd;
+	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
+		sigaddset(&set, fwd[i]);
+		sigaction(fwd[i], &sa, NULL);
+	}
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaddset(&set, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	/* blocked but in the waits below and in a refresh */
+	sigprocmask(SIG_BLOCK, &set, &open);
+	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+		sigdelset(&open, fwd[i]);
+	sigdelset(&open, SIGCHLD);
+
+	if ((r = put(s, tok, f)) != 0 || (r = start(s, tok, f)) != 0)
+		return r;
+	f->text[0] = '\0';	/* from here on the status is CMD's */
+	until = start_ms + tok->life_ms;
+	next = start_ms + tok->life_ms * 8 / 10;
+	explicit_bzero(tok->access, sizeof tok->access);
+	explicit_bzero(out, sizeof out);
+	for (;;) {
+		while (!ended && !stopping && clock_ms() < next)
+			pause_until(next, &open);
+		if (stopping)
+			stop(s, 0, &open);	/* forwarded already: wait, then KILL */
+		if (stopping || ended)
+			break;
+		/* refresh, signals open: a TERM or CMD's end cuts it short */
+		floor = clock_ms() + MIN_REFRESH_MS;
+		msg_release(mark);
+		net_cut = 0;
+		while (read(cut[0], out, sizeof out) > 0)
+			;
+		sigprocmask(SIG_SETMASK, &open, NULL);
+		if ((r = iam_crtoken(s->token_file, rq, NULL, f)) == 0)
+			r = iam_exchange(rq, tok, clock_ms() + s->timeout_ms, f);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		reap();
+		if (stopping || ended)
+			continue;
+		if (r == 0 && (r = put(s, tok, f)) == 0) {
+			until = clock_ms() + tok->life_ms;
+			next = until - tok->life_ms + tok->life_ms * 8 / 10;
+			if (next < floor)
+				next = floor;
+			attempt = 0;
+			if (s->sig) {
+				say("exec: new token, expires in %lld s: %s written, "
+				    "signal %d sent to %s", tok->life_ms / 1000, s->path,
+				    s->sig, s->cmd[0]);
+				if (child > 0)
+					(void)kill(child, s->sig);
+			} else {
+				say("exec: new token, expires in %lld s: restarting %s",
+				    tok->life_ms / 1000, s->cmd[0]);
+				stop(s, s->stop_sig, &open);
+				if (stopping)
+					break;
+				if ((r = start(s, tok, f)) != 0) {	/* fork failed */
+					explicit_bzero(tok->access, sizeof tok->access);
+					return r;
+				}
+			}
+		} else {
+			long long now = clock_ms(), wait = retry_wait_ms(++attempt,
+			    tok->retry_after, RETRY_CAP_WATCH_MS);
+
+			next = now + wait;
+			retry_say("exec", attempt, f->text, s->cmd[0], until - now, wait);
+		}
+		explicit_bzero(tok->access, sizeof tok->access);
+		explicit_bzero(out, sizeof out);
+		iam_wipe();
+	}
+	explicit_bzero(tok->access, sizeof tok->access);
+	iam_wipe();
+	f->text[0] = '\0';
+	return code(status);
+}
+
+int
+super_signal(const char *name)
+{
+	static const struct { char name[6]; signed char sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
+		{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE }, { "ABRT", SIGABRT },
+	};
+	size_t i;
+	int n = 0;
+
+	if (*name >= '0' && *name <= '9') {
+		for (i = 0; name[i] >= '0' && name[i] <= '9' && n < 100; i++)
+			n = n * 10 + (name[i] - '0');
+		return name[i] == '\0' && n >= 1 && n < 65 ? n : -1;
+	}
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (strcmp(name, sigs[i].name) == 0)
+			return sigs[i].sig;
+	return -1;
+}
