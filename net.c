@@ -30,6 +30,8 @@ clock_ms(void)
 
 volatile sig_atomic_t net_cut;
 int net_cutfd = -1;
+volatile pid_t net_child;
+volatile sig_atomic_t net_child_gone;
 
 int
 ms_left(long long deadline)
@@ -167,6 +169,8 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 		close(p[0]);
 		resolver(p[1], host, port);
 	}
+	net_child = pid > 0 ? pid : 0;
+	net_child_gone = 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	if (pid < 0) {
@@ -186,10 +190,14 @@ resolve(const char *host, const char *port, long long deadline, struct answer *a
 		got += (size_t)n;
 	}
 	close(p[0]);
-	if (got < sizeof *a)
+	/* signals blocked: a SIGCHLD handler reaping it (net_child_gone) or not */
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (!net_child_gone && got < sizeof *a)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while (!net_child_gone && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	net_child = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (got < sizeof *a && ms_left(deadline) == 0)
 		return fail(f, XC_TIMEOUT, "name resolution: %s: no answer before the "
 		    "deadline (--timeout); check /etc/resolv.conf and the DNS servers",

@@ -27,6 +27,14 @@ extern volatile sig_atomic_t net_cut;
 extern int net_cutfd;
 
 /*
+ * The resolver child while one runs (else 0): a SIGCHLD handler that reaps
+ * every child (exec --watch as PID 1) sets net_child_gone when it reaped
+ * this one, and net.c then neither signals nor waits for it.
+ */
+extern volatile pid_t net_child;
+extern volatile sig_atomic_t net_child_gone;
+
+/*
  * What one exchange saw, filled as it goes by net.c, proxy.c, tls.c and
  * iam.c for crtoken check; the caller zeroes it before the exchange.
  */

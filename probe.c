@@ -9,6 +9,8 @@
 #include "jwt.h"
 #include "probe.h"
 
+#define NONE (-(1LL << 62))	/* no expiry stated */
+
 static char buf[IAM_TOKEN_MAX + 512], tokbuf[IAM_TOKEN_MAX];
 
 /* Epoch seconds in decimal, all of s: the value, or -1. */
@@ -37,7 +39,7 @@ token(size_t n, long long *exp)
 	char *t = buf, *e;
 	long long v;
 
-	*exp = -1;
+	*exp = NONE;
 	if (buf[0] == '{') {	/* json */
 		if (json_parse(&j, buf, n, &why) < 0 || json_string(&j,
 		    json_get(&j, 0, "access_token"), tokbuf, sizeof tokbuf) <= 0)
@@ -53,7 +55,7 @@ token(size_t n, long long *exp)
 		if ((e = strchr(t, '\n')) == NULL ||
 		    strncmp(e + 1, "IAM_TOKEN_EXPIRATION=", 21) != 0 ||
 		    (*exp = epoch(e + 22)) < 0)
-			return NULL;
+			return NULL;	/* as crtoken writes it: a time, nothing after */
 		*e = '\0';
 	}
 	return t;
@@ -68,24 +70,27 @@ probe_run(const char *path, long long min_valid, struct fail *f)
 	long long exp, v, now = (long long)time(NULL);
 	int r;
 
+	if (n == -2)
+		return fail(f, PROBE_NOTOKEN, "probe %s: larger than any token "
+		    "crtoken writes", path);
 	if (n < 0)
-		return fail(f, PROBE_FILE, "probe %s: %s", path, n == -2 ?
-		    "larger than any token crtoken writes" : n == -3 ?
+		return fail(f, PROBE_FILE, "probe %s: %s", path, n == -3 ?
 		    "not a regular file" : errstr(errno));
 	msg_secret(buf, (size_t)n);	/* whatever it holds stays off stderr */
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	if ((t = token((size_t)n, &exp)) == NULL || jwt_shape(t, strlen(t)) < 0)
+	if (memchr(buf, '\0', (size_t)n) != NULL || (t = token((size_t)n, &exp)) == NULL ||
+	    jwt_shape(t, strlen(t)) < 0)
 		r = fail(f, PROBE_NOTOKEN, "probe %s: not an access token as crtoken "
 		    "writes it (a JWT, in --format token, json, header or env)", path);
 	else {
 		if (jwt_claims(t, strlen(t), &cj, NULL) == 0 &&
 		    json_int(&cj, json_get(&cj, 0, "exp"), &v) == 0 &&
-		    (exp < 0 || v < exp))
+		    (exp == NONE || v < exp))
 			exp = v;
 		jwt_wipe();
-		if (exp < 0)
+		if (exp == NONE)
 			r = fail(f, PROBE_NOTOKEN, "probe %s: the token has no expiry "
 			    "(no exp claim, no expiration)", path);
 		else if (exp <= now)

@@ -14,7 +14,8 @@
 
 /* Exit codes of probe besides 0 (valid) and XC_USAGE (2). */
 #define PROBE_FILE 3		/* FILE missing, unreadable, not a regular file */
-#define PROBE_NOTOKEN 13	/* not a token crtoken wrote, or one without expiry */
+#define PROBE_NOTOKEN 13	/* not a token crtoken wrote (too large, a NUL in
+				   it...), or one without expiry */
 #define PROBE_EXPIRING 15	/* expired, or valid for less than SECONDS */
 
 /*

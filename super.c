@@ -22,7 +22,8 @@ static const int fwd[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
     SIGWINCH };
 
 static volatile pid_t child;		/* CMD while it runs, else 0 */
-static volatile sig_atomic_t stopping;	/* SIGTERM or SIGINT came */
+static volatile sig_atomic_t stopping;	/* SIGTERM or SIGINT came: which */
+static volatile sig_atomic_t told;	/* and it reached CMD */
 static volatile sig_atomic_t ended;	/* CMD ended (status in status) */
 static volatile int status;
 static int cut[2] = { -1, -1 };		/* net_cutfd's pipe */
@@ -44,29 +45,17 @@ on_fwd(int sig)
 	if (child > 0)
 		(void)kill(child, sig);
 	if (sig == SIGTERM || sig == SIGINT) {
-		stopping = 1;
+		stopping = sig;
+		told = child > 0;
 		wake();
 	}
 	errno = err;
 }
 
-/* CMD's end, as it happens (other children are reaped by the loop). */
-static void
-on_chld(int sig)
-{
-	int err = errno, st;
-
-	(void)sig;
-	if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
-		status = st;
-		ended = 1;
-		child = 0;
-		wake();
-	}
-	errno = err;
-}
-
-/* Reap every child that ended (orphans too, as PID 1); CMD's status kept. */
+/*
+ * Reap every child that ended, at once (as PID 1, orphans too): CMD's
+ * status kept, the resolver's end noted for net.c.
+ */
 static void
 reap(void)
 {
@@ -78,7 +67,19 @@ reap(void)
 			status = st;
 			ended = 1;
 			child = 0;
-		}
+			wake();
+		} else if (p == net_child)
+			net_child_gone = 1;
+}
+
+static void
+on_chld(int sig)
+{
+	int err = errno;
+
+	(void)sig;
+	reap();
+	errno = err;
 }
 
 /* Wait for a signal, until (monotonic ms; 0: no limit), the mask open opened. */
@@ -101,17 +102,22 @@ static int
 start(const struct super *s, const struct iam_token *tok, struct fail *f)
 {
 	sigset_t none;
-	pid_t p;
+	pid_t p, parent = getpid();
+	size_t i;
 	int r;
 
 	ended = 0;
 	if ((p = fork()) < 0)
 		return fail(f, XC_INTERNAL, "exec %s: fork: %s", s->cmd[0],
 		    errstr(errno));
-	if (p == 0) {
+	if (p == 0) {	/* our handlers go before the signals open */
+		for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+			signal(fwd[i], SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(XC_INTERNAL);
 		r = exec_run(s->cmd, s->env_name, tok, s->closefds, f);
 		msg_line(f->text);
 		_exit(r);
@@ -175,19 +181,19 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	if (pipe2(cut, O_CLOEXEC | O_NONBLOCK) < 0)
 		return fail(f, XC_INTERNAL, "exec: pipe: %s", errstr(errno));
 	net_cutfd = cut[0];
+	/* blocked but in the waits below and in a refresh, from before the handlers */
 	sigemptyset(&set);
+	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+		sigaddset(&set, fwd[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &open);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fwd;
-	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
-		sigaddset(&set, fwd[i]);
+	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
-	}
 	sa.sa_handler = on_chld;
 	sa.sa_flags = SA_NOCLDSTOP;
-	sigaddset(&set, SIGCHLD);
 	sigaction(SIGCHLD, &sa, NULL);
-	/* blocked but in the waits below and in a refresh */
-	sigprocmask(SIG_BLOCK, &set, &open);
 	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigdelset(&open, fwd[i]);
 	sigdelset(&open, SIGCHLD);
@@ -202,8 +208,8 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	for (;;) {
 		while (!ended && !stopping && clock_ms() < next)
 			pause_until(next, &open);
-		if (stopping)
-			stop(s, 0, &open);	/* forwarded already: wait, then KILL */
+		if (stopping)	/* forwarded already, unless CMD was not there yet */
+			stop(s, told ? 0 : stopping, &open);
 		if (stopping || ended)
 			break;
 		/* refresh, signals open: a TERM or CMD's end cuts it short */

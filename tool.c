@@ -751,8 +751,9 @@ configure(struct iam_req *rq)
 	if (opt.signal && !opt.output)
 		usage_error("--signal %s: needs -o FILE (the file CMD re-reads)",
 		    opt.signal);
-	if (opt.signal && opt.restart)
-		usage_error("--signal and --restart: one or the other");
+	if (opt.signal && (opt.restart || opt.stop_signal))
+		usage_error("--signal %s: no restart, so no --restart or --stop-signal",
+		    opt.signal);
 	if (opt.signal && (cfg.sig = super_signal(opt.signal)) < 0)
 		usage_error("--signal %s: not a signal (HUP, SIGUSR1, 10...)", opt.signal);
 	cfg.stop_sig = SIGTERM;

@@ -1423,7 +1423,9 @@ for s in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.S
     signal.signal(s, on)
 if "exit3" in mode:
     sys.exit(3)
-if "orphans" in mode:  # grandchildren that end while this one lives on: reaped by PID 1
+late = [float(a[8:]) for a in mode if a.startswith("orphans=")]
+if "orphans" in mode or late:  # grandchildren that end while this one lives on
+    time.sleep(late[0] if late else 0)
     for i in range(5):
         if os.fork() == 0:
             if os.fork() == 0:
@@ -1586,6 +1588,34 @@ def exec_watch_as_pid1_reaps_orphans():
     os.kill(pid1, signal.SIGTERM)
     code = s.end(sig=None)
     check(code == 0, "exit 0 as PID 1: %s %r" % (code, s.err))
+    # orphans that end while a refresh hangs: reaped all the same
+    s = Supervised(["--timeout", "20"], ["expires=3", "resp=hang"], mode=["orphans=3"],
+                   prefix=[UNSHARE, "--pid", "--fork", "--kill-child"])
+    kids = wait_for(lambda: open("/proc/%d/task/%d/children" % (s.p.pid, s.p.pid)).read().split(), 5)
+    pid1 = int(kids[0])
+    time.sleep(4.5)
+    check(zombies() == [], "no zombie during a refresh: %r" % zombies())
+    os.kill(pid1, signal.SIGTERM)
+    code = s.end(sig=None)
+    check(code == 0 and s.secs < 3, "TERM cuts the refresh short: %s %.2fs" % (code, s.secs))
+
+
+@test
+def exec_watch_term_as_cmd_starts():
+    """Before: a TERM between fork and exec ran crtoken's handler in the child and
+    was lost: CMD got SIGKILL after --stop-timeout (137, 5 s later)."""
+    for i in range(100):
+        p = subprocess.Popen(launch() + ["exec", "--watch", "--stop-timeout", "5"] + E.base() +
+                             ["--", "/bin/sleep", "100"], env=child_env(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        time.sleep(0.015 + i % 25 * 0.002)  # around the end of the first exchange
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=20)
+        p.stderr.close()
+        check(code == 143 and time.monotonic() - t0 < 3,
+              "run %d: 143 at once, not %s after %.2fs" % (i, code, time.monotonic() - t0))
 
 
 @test
@@ -1593,7 +1623,7 @@ def exec_watch_usage_and_first_failure():
     base = ["exec", "--watch"] + E.base()
     for args in (["--signal", "HUP"], ["-o", "-", "--", "true"], ["--signal", "BOGUS", "-o", "x"],
                  ["--signal", "HUP", "--restart", "-o", "x"], ["--stop-timeout", "0"],
-                 ["--stop-signal", "99"]):
+                 ["--stop-signal", "99"], ["--signal", "HUP", "--stop-signal", "INT", "-o", "x"]):
         expect(E.run(base + args + ["--", "true"], base=False), 2)
     for args in (["--watch"], ["--signal", "HUP"], ["--restart"], ["--stop-timeout", "3"]):
         expect(E.run(args), 2, "exec --watch")
@@ -1645,7 +1675,9 @@ def probe_fails_as_documented():
                  (iam.make_jwt({"exp": now + 900}), now + 20)), 15, "expires in"),
         (E.write("probe-json", json.dumps({"access_token": iam.make_jwt({"sub": "x"}),
                                            "expiration": now - 5}) + "\n"), 15, "expired"),
-        (E.write("probe-big", "x" * 40000), 3, "larger"),
+        (E.write("probe-big", "x" * 40000), 13, "larger"),
+        (E.write("probe-nul", iam.make_jwt({"exp": now + 900}) + "\0junk\n"), 13, "not an"),
+        (E.write("probe-negative", iam.make_jwt({"exp": -5}) + "\n"), 15, "expired"),
     ]
     fifo = os.path.join(E.dir, "probe-fifo")
     if not os.path.exists(fifo):
