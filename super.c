@@ -1,4 +1,5 @@
 /* see super.h */
+#define _GNU_SOURCE	/* pipe2() in glibc (the sanitizer builds) */
 #include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/wait.h>

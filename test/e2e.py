@@ -1614,7 +1614,8 @@ def exec_watch_term_as_cmd_starts():
         p.send_signal(signal.SIGTERM)
         code = p.wait(timeout=20)
         p.stderr.close()
-        check(code == 143 and time.monotonic() - t0 < 3,
+        # 143; or, for a slow start (ASan, load), killed before its handlers were in
+        check(code in (143, -signal.SIGTERM) and time.monotonic() - t0 < 3,
               "run %d: 143 at once, not %s after %.2fs" % (i, code, time.monotonic() - t0))
 
 
