@@ -27,8 +27,8 @@ epoch(const char *s)
 
 /*
  * The token of buf (n bytes, its final newline dropped) in one of the
- * formats iam_format() writes, and the expiration the format states (-1
- * when none): the token, or NULL.
+ * formats iam_format() writes, and the expiration the format states (NONE
+ * when it states none): the token, or NULL.
  */
 static const char *
 token(size_t n, long long *exp)
