@@ -34,6 +34,7 @@
 #include "net.h"
 #include "proxy.h"
 #include "retry.h"
+#include "anchor_cmp.h"
 
 /* ---- harness ---- */
 
@@ -1961,42 +1962,6 @@ mkcert(unsigned char *out, int san, int critical, int with_exts,
 }
 
 /* ---- der_anchor() against BearSSL's decoder, on every root of the system ---- */
-
-static void
-dn_append(void *ctx, const void *p, size_t n)
-{
-	unsigned char **w = ctx;
-
-	memcpy(*w, p, n);
-	*w += n;
-}
-
-/* der[0..n) as BearSSL's decoder and as der_anchor() read it: the same? */
-static int
-anchor_agrees(const unsigned char *der, size_t n)
-{
-	static unsigned char dn[8192];
-	br_x509_decoder_context dc;
-	const br_x509_pkey *pk;
-	struct der_key k;
-	unsigned char *w = dn;
-	int r = der_anchor(der, n, &k);
-
-	br_x509_decoder_init(&dc, dn_append, &w);
-	br_x509_decoder_push(&dc, der, n);
-	pk = br_x509_decoder_get_pkey(&dc);
-	if (pk == NULL || br_x509_decoder_last_error(&dc) != 0)
-		return 1;	/* BearSSL refuses it: der_anchor() may read it or not */
-	if (r < 0 || k.dnlen != (size_t)(w - dn) || memcmp(k.dn, dn, k.dnlen) != 0 ||
-	    k.ca != (br_x509_decoder_isCA(&dc) != 0))
-		return 0;
-	if (pk->key_type == BR_KEYTYPE_RSA)
-		return r == DER_RSA && k.alen == pk->key.rsa.nlen &&
-		    memcmp(k.a, pk->key.rsa.n, k.alen) == 0 && k.blen == pk->key.rsa.elen &&
-		    memcmp(k.b, pk->key.rsa.e, k.blen) == 0;
-	return r == DER_EC && k.curve == pk->key.ec.curve && k.alen == pk->key.ec.qlen &&
-	    memcmp(k.a, pk->key.ec.q, k.alen) == 0;
-}
 
 static const char B64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -31,6 +31,7 @@
 #include "anchors.h"
 #include "der.h"
 #include "fuzz.h"
+#include "../anchor_cmp.h"
 
 static int
 contains(const unsigned char *h, size_t hn, const unsigned char *n, size_t nn)
@@ -80,32 +81,15 @@ name(const unsigned char *cert, size_t n, int issuer)
 	}
 }
 
-/* A string of the DN appender: BearSSL's decoder hands the subject over in pieces. */
-static void
-dn_append(void *ctx, const void *p, size_t n)
-{
-	unsigned char **w = ctx;
-
-	if (n <= 4096 && (size_t)(w[1] - w[0]) >= n) {
-		memcpy(w[0], p, n);
-		w[0] += n;
-	} else
-		w[1] = w[0];	/* over: mark it */
-}
-
 /*
  * der_anchor(): -1, or a key type with every pointer inside cert; and
  * whenever BearSSL's decoder reads the certificate, the same subject,
- * key and CA flag.
+ * key and CA flag (anchor_agrees()).
  */
 static void
 anchor(const unsigned char *cert, size_t n)
 {
-	static unsigned char dn[65536];
-	br_x509_decoder_context dc;
-	const br_x509_pkey *pk;
 	struct der_key k;
-	unsigned char *w[2] = { dn, dn + sizeof dn };
 	int r = der_anchor(cert, n, &k);
 
 	CHECK(r == -1 || r == DER_RSA || r == DER_EC);
@@ -114,20 +98,7 @@ anchor(const unsigned char *cert, size_t n)
 		CHECK(k.a >= cert && k.a + k.alen <= cert + n && k.alen > 0);
 		CHECK(r == DER_EC || (k.b >= cert && k.b + k.blen <= cert + n && k.blen > 0));
 	}
-	br_x509_decoder_init(&dc, dn_append, w);
-	br_x509_decoder_push(&dc, cert, n);
-	pk = br_x509_decoder_get_pkey(&dc);
-	if (pk == NULL || br_x509_decoder_last_error(&dc) != 0 || w[1] == w[0])
-		return;
-	CHECK(r > 0 && k.dnlen == (size_t)(w[0] - dn) && memcmp(k.dn, dn, k.dnlen) == 0);
-	CHECK(k.ca == (br_x509_decoder_isCA(&dc) != 0));
-	if (pk->key_type == BR_KEYTYPE_RSA)
-		CHECK(r == DER_RSA && k.alen == pk->key.rsa.nlen &&
-		    memcmp(k.a, pk->key.rsa.n, k.alen) == 0 &&
-		    k.blen == pk->key.rsa.elen && memcmp(k.b, pk->key.rsa.e, k.blen) == 0);
-	else
-		CHECK(r == DER_EC && k.curve == pk->key.ec.curve &&
-		    k.alen == pk->key.ec.qlen && memcmp(k.a, pk->key.ec.q, k.alen) == 0);
+	CHECK(anchor_agrees(cert, n));
 }
 
 static void
