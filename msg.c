@@ -2,11 +2,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "msg.h"
 
-int msg_verbose, msg_quiet;
+int msg_verbose, msg_quiet, msg_json;
 
 #define SECRETS_MAX 8
 static struct { const char *p; size_t n; } secrets[SECRETS_MAX];
@@ -436,36 +437,106 @@ put2(const char *p, size_t n, int wait_ms)
 	}
 }
 
-void
-msg_urgent(const char *p, size_t n)
+/* "2026-12-01T20:41:21.123Z": the realtime clock in RFC 3339 (async-signal-safe) */
+static void
+stamp(char *t)
 {
+	static const unsigned char at[] = { 0, 5, 8, 11, 14, 17, 20 }, len[] = {
+	    4, 2, 2, 2, 2, 2, 3 };
+	struct timespec ts;
+	long long v[7], z, era, doe, yoe, doy, mp;
+	int i, k;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec < 0)
+		ts.tv_sec = 0;
+	z = ts.tv_sec / 86400 + 719468;	/* days from 0000-03-01 */
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	v[2] = doy - (153 * mp + 2) / 5 + 1;
+	v[1] = mp < 10 ? mp + 3 : mp - 9;
+	v[0] = yoe + era * 400 + (v[1] <= 2);
+	v[3] = ts.tv_sec % 86400 / 3600;
+	v[4] = ts.tv_sec % 3600 / 60;
+	v[5] = ts.tv_sec % 60;
+	v[6] = ts.tv_nsec / 1000000;
+	memcpy(t, "0000-00-00T00:00:00.000Z", 25);
+	for (i = 0; i < 7; i++)
+		for (k = at[i] + len[i]; k-- > at[i]; v[i] /= 10)
+			t[k] = (char)('0' + v[i] % 10);
+}
+
+/*
+ * One log line out: "crtoken: <text>", or the JSON object of msg.h; the
+ * text redacted and escaped (msg_redact()), then, for JSON, its '"' and
+ * '\\' escaped (nothing else is left to escape).
+ */
+static void
+emit(const char *event, const struct lf *lf, const char *text, int wait_ms)
+{
+	static const char *const names[] = { "expires_in", "attempt", "wait_ms",
+	    "code", "signal" };
+	char red[MSG_MAX + 32], line[2 * (MSG_MAX + 32) + 320], t[25];
+	const long long *num = &lf->expires_in;
+	const char *level = "info";
+	size_t n, i;
+
+	if (!msg_json) {
+		fmt(line, sizeof line, "crtoken: %s", text);
+		n = msg_redact(red, sizeof red - 1, line);
+		red[n++] = '\n';
+		put2(red, n, wait_ms);
+		return;
+	}
+	msg_redact(red, sizeof red, text);
+	stamp(t);
+	if (strcmp(event, "error") == 0 || strcmp(event, "debug") == 0)
+		level = event;
+	else if (strcmp(event, "refresh_failed") == 0 || strcmp(event, "kill") == 0 ||
+	    (strcmp(event, "child_exit") == 0 && lf->code != 0))
+		level = "warn";
+	n = fmt(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":\"%s\","
+	    "\"msg\":\"", t, level, event);
+	for (i = 0; red[i]; i++) {
+		if (red[i] == '"' || red[i] == '\\')
+			line[n++] = '\\';
+		line[n++] = red[i];
+	}
+	n = fmtcat(line, sizeof line, n, "\"");
+	for (i = 0; i < 5; i++)
+		if (num[i] >= 0)
+			n = fmtcat(line, sizeof line, n, ",\"%s\":%lld", names[i], num[i]);
+	n = fmtcat(line, sizeof line, n, "}\n");
+	put2(line, n, wait_ms);
+}
+
+void
+msg_urgent(const char *event, long long code, const char *text)
+{
+	struct lf lf = LF_NONE;
 	int err = errno;
 
-	put2(p, n, 0);
+	lf.code = code;
+	emit(event, &lf, text, 0);
 	errno = err;
 }
 
-static void
-emit(const char *text)
+void
+msg_error(int code, const char *text)
 {
-	char raw[MSG_MAX + 32], line[MSG_MAX + 32];
-	size_t n;
+	struct lf lf = LF_NONE;
 
-	fmt(raw, sizeof raw, "crtoken: %s", text);
-	n = msg_redact(line, sizeof line - 1, raw);
-	line[n++] = '\n';
-	put2(line, n, MSG_WAIT_MS);
+	lf.code = code;
+	emit("error", &lf, text, MSG_WAIT_MS);
 }
 
 void
-msg_line(const char *text)
+say(const char *event, const struct lf *lf, const char *f, ...)
 {
-	emit(text);
-}
-
-void
-say(const char *f, ...)
-{
+	static const struct lf none = LF_NONE;
 	char text[MSG_MAX];
 	va_list ap;
 
@@ -474,12 +545,13 @@ say(const char *f, ...)
 	va_start(ap, f);
 	vfmt(text, sizeof text, f, ap);
 	va_end(ap);
-	emit(text);
+	emit(event, lf ? lf : &none, text, MSG_WAIT_MS);
 }
 
 void
 note(const char *f, ...)
 {
+	static const struct lf none = LF_NONE;
 	char text[MSG_MAX];
 	va_list ap;
 
@@ -488,5 +560,5 @@ note(const char *f, ...)
 	va_start(ap, f);
 	vfmt(text, sizeof text, f, ap);
 	va_end(ap);
-	emit(text);
+	emit("debug", &none, text, MSG_WAIT_MS);
 }

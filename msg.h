@@ -86,19 +86,34 @@ size_t msg_mark(void);
 void msg_release(size_t mark);
 
 /*
- * msg_line(): write "crtoken: <text>\n" to fd 2, redacted. A stderr that
- * has no room for MSG_WAIT_MS (a log reader that stopped reading) loses
- * the line rather than stopping crtoken. note(): when msg_verbose is set,
- * the same for a "-v" progress line. msg_urgent(): p[0..n) to fd 2 only if
- * there is room now, never waiting: for signal handlers (async-signal-safe).
+ * The log. Every line has an event and, with --log json (msg_json), is one
+ * JSON object instead of "crtoken: <text>":
+ *   {"time":"2026-12-01T20:41:21.123Z","level":"info","event":"refresh",
+ *    "msg":"<text, redacted>","expires_in":3600}
+ * time is UTC (RFC 3339, milliseconds); level is "error" for "error",
+ * "warn" for "refresh_failed", "kill" and a "child_exit" with a
+ * code other than 0, "debug" for "debug", else "info";
+ * the numbers of struct lf that are >= 0 follow msg (signal as "signal").
+ * Events: error (crtoken ends: code is its exit status), debug (-v),
+ * refresh, refresh_failed, restart, signal (received or sent), kill,
+ * child_exit, stop (crtoken ends on a signal).
+ *
+ * A line that has no room on stderr for MSG_WAIT_MS (a log reader that
+ * stopped reading) is lost rather than stopping crtoken.
+ * msg_error(): an "error" line with its exit class. note(): a "debug" line
+ * when msg_verbose is set (-v). say(): a line of watch and exec --watch,
+ * unless msg_quiet (-q). msg_urgent(): an event line from a signal handler,
+ * only if stderr has room now (async-signal-safe: no waiting, no stdio).
  */
 #define MSG_WAIT_MS 1000
-extern int msg_verbose, msg_quiet;
-void msg_line(const char *text);
+struct lf { long long expires_in, attempt, wait_ms, code, signal; };
+#define LF_NONE { -1, -1, -1, -1, -1 }
+extern int msg_verbose, msg_quiet, msg_json;
+void msg_error(int code, const char *text);
 void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
-/* say(): a log line of watch and exec --watch, unless msg_quiet (-q). */
-void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
-void msg_urgent(const char *p, size_t n);
+void say(const char *event, const struct lf *lf, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+void msg_urgent(const char *event, long long code, const char *text);
 
 /*
  * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered

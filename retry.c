@@ -7,17 +7,18 @@
 #include "retry.h"
 
 void
-retry_say(const char *mode, int n, const char *why, const char *who,
+retry_say(const char *mode, int n, const struct fail *f, const char *who,
     long long valid_ms, long long wait_ms)
 {
+	struct lf lf = { valid_ms > 0 ? valid_ms / 1000 : 0, n, wait_ms, f->code, -1 };
 	char held[48];
 
 	if (valid_ms > 0)
 		fmt(held, sizeof held, "keeps a token valid for %lld s", valid_ms / 1000);
 	else
 		fmt(held, sizeof held, "holds no valid token");
-	say("%s: refresh failed (attempt %d): %s; %s %s; retrying in %lld ms", mode, n,
-	    why, who, held, wait_ms);
+	say("refresh_failed", &lf, "%s: refresh failed (attempt %d): %s; %s %s; "
+	    "retrying in %lld ms", mode, n, f->text, who, held, wait_ms);
 }
 
 int

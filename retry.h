@@ -35,11 +35,13 @@ int retry_transient(int code, int io);
 long long retry_wait_ms(int n, long retry_after, long long cap_ms);
 
 /*
- * retry_say(): the line watch and exec --watch log for a failed refresh:
- * "<mode>: refresh failed (attempt n): <why>; <who> keeps a token valid for
- * N s" (or "holds no valid token" when valid_ms <= 0) "; retrying in W ms".
+ * retry_say(): the "refresh_failed" line watch and exec --watch log:
+ * "<mode>: refresh failed (attempt n): <f->text>; <who> keeps a token valid
+ * for N s" (or "holds no valid token" when valid_ms <= 0) "; retrying in
+ * W ms", with expires_in (N, or 0), attempt, wait_ms and code (f->code).
  */
-void retry_say(const char *mode, int n, const char *why, const char *who,
+struct fail;
+void retry_say(const char *mode, int n, const struct fail *f, const char *who,
     long long valid_ms, long long wait_ms);
 
 #endif

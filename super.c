@@ -22,11 +22,20 @@
 static const int fwd[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
     SIGWINCH };
 
+static const struct { char name[6]; signed char sig; } sigs[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
+	{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE }, { "ABRT", SIGABRT },
+};
+
 static volatile pid_t child;		/* CMD while it runs, else 0 */
 static volatile sig_atomic_t stopping;	/* SIGTERM or SIGINT came: which */
 static volatile sig_atomic_t told;	/* and it reached CMD */
 static volatile sig_atomic_t ended;	/* CMD ended (status in status) */
 static volatile int status;
+static volatile sig_atomic_t fwded;	/* 1 << N: signal N forwarded, not yet logged */
+static const char *cmd0;		/* CMD's name, for the log */
 static int cut[2] = { -1, -1 };		/* net_cutfd's pipe */
 static char out[IAM_TOKEN_MAX + 512];
 
@@ -43,8 +52,8 @@ on_fwd(int sig)
 {
 	int err = errno;
 
-	if (child > 0)
-		(void)kill(child, sig);
+	if (child > 0 && kill(child, sig) == 0)
+		fwded |= 1 << sig;
 	if (sig == SIGTERM || sig == SIGINT) {
 		stopping = sig;
 		told = child > 0;
@@ -83,6 +92,34 @@ on_chld(int sig)
 	errno = err;
 }
 
+/* A "signal" line: "exec: <what> SIGHUP (1)<rest>", the name when it has one. */
+static void
+say_sig(int sig, const char *what, const char *rest)
+{
+	struct lf lf = LF_NONE;
+	const char *name = "";
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigs[i].sig == sig)
+			name = sigs[i].name;
+	lf.signal = sig;
+	say("signal", &lf, "exec: %s SIG%s (%d)%s %s", what, name, sig, rest, cmd0);
+}
+
+/* Log what on_fwd() forwarded (with the signals blocked). */
+static void
+said_fwd(void)
+{
+	int sig;
+
+	for (sig = 1; fwded != 0 && sig < 32; sig++)
+		if (fwded & 1 << sig) {
+			fwded &= ~(1 << sig);
+			say_sig(sig, "forwarded", " to");
+		}
+}
+
 /* Wait for a signal, until (monotonic ms; 0: no limit), the mask open opened. */
 static void
 pause_until(long long until, const sigset_t *open)
@@ -96,6 +133,7 @@ pause_until(long long until, const sigset_t *open)
 	ts.tv_nsec = (long)(left % 1000 * 1000000);
 	(void)pselect(0, NULL, NULL, NULL, until ? &ts : NULL, open);
 	reap();
+	said_fwd();
 }
 
 /* Start CMD with tok: 0, or the class (the child reports 126/127 itself). */
@@ -120,7 +158,7 @@ start(const struct super *s, const struct iam_token *tok, struct fail *f)
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(XC_INTERNAL);
 		r = exec_run(s->cmd, s->env_name, tok, s->closefds, f);
-		msg_line(f->text);
+		msg_error(r, f->text);
 		_exit(r);
 	}
 	child = p;
@@ -138,7 +176,11 @@ stop(const struct super *s, int sig, const sigset_t *open)
 	while (!ended && clock_ms() < by)
 		pause_until(by, open);
 	if (!ended && child > 0) {
-		say("exec: %s did not stop within --stop-timeout: SIGKILL", s->cmd[0]);
+		struct lf lf = LF_NONE;
+
+		lf.signal = SIGKILL;
+		say("kill", &lf, "exec: %s did not stop within --stop-timeout: SIGKILL",
+		    cmd0);
 		(void)kill(child, SIGKILL);
 	}
 	while (!ended)
@@ -174,6 +216,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 {
 	struct sigaction sa;
 	sigset_t set, open;
+	struct lf lf = LF_NONE;
 	size_t i, mark = msg_mark();
 	long long start_ms = clock_ms(), next, floor, until;
 	int attempt = 0, r;
@@ -199,7 +242,13 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 		sigdelset(&open, fwd[i]);
 	sigdelset(&open, SIGCHLD);
 
-	if ((r = put(s, tok, f)) != 0 || (r = start(s, tok, f)) != 0)
+	cmd0 = s->cmd[0];
+	if ((r = put(s, tok, f)) != 0)
+		return r;
+	lf.expires_in = tok->life_ms / 1000;
+	say("refresh", &lf, "exec: token expires in %lld s: starting %s",
+	    lf.expires_in, cmd0);
+	if ((r = start(s, tok, f)) != 0)
 		return r;
 	f->text[0] = '\0';	/* from here on the status is CMD's */
 	until = start_ms + tok->life_ms;
@@ -224,6 +273,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 			r = iam_exchange(rq, tok, clock_ms() + s->timeout_ms, f);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		reap();
+		said_fwd();
 		if (stopping || ended)
 			continue;
 		if (r == 0 && (r = put(s, tok, f)) == 0) {
@@ -232,15 +282,16 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 			if (next < floor)
 				next = floor;
 			attempt = 0;
+			lf.expires_in = tok->life_ms / 1000;
+			say("refresh", &lf, "exec: new token, expires in %lld s%s%s",
+			    lf.expires_in, s->path ? ": written to " : "",
+			    s->path ? s->path : "");
 			if (s->sig) {
-				say("exec: new token, expires in %lld s: %s written, "
-				    "signal %d sent to %s", tok->life_ms / 1000, s->path,
-				    s->sig, s->cmd[0]);
-				if (child > 0)
-					(void)kill(child, s->sig);
+				if (child > 0 && kill(child, s->sig) == 0)
+					say_sig(s->sig, "sent", " to");
 			} else {
-				say("exec: new token, expires in %lld s: restarting %s",
-				    tok->life_ms / 1000, s->cmd[0]);
+				say("restart", NULL, "exec: restarting %s with the new "
+				    "token", cmd0);
 				stop(s, s->stop_sig, &open);
 				if (stopping)
 					break;
@@ -254,7 +305,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 			    tok->retry_after, RETRY_CAP_WATCH_MS);
 
 			next = now + wait;
-			retry_say("exec", attempt, f->text, s->cmd[0], until - now, wait);
+			retry_say("exec", attempt, f, cmd0, until - now, wait);
 		}
 		explicit_bzero(tok->access, sizeof tok->access);
 		explicit_bzero(out, sizeof out);
@@ -263,18 +314,19 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	explicit_bzero(tok->access, sizeof tok->access);
 	iam_wipe();
 	f->text[0] = '\0';
-	return code(status);
+	lf.expires_in = -1;
+	lf.code = code(status);
+	if (WIFSIGNALED(status))
+		say("child_exit", &lf, "exec: %s was killed by signal %d", cmd0,
+		    WTERMSIG(status));
+	else
+		say("child_exit", &lf, "exec: %s exited with status %lld", cmd0, lf.code);
+	return (int)lf.code;
 }
 
 int
 super_signal(const char *name)
 {
-	static const struct { char name[6]; signed char sig; } sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-		{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
-		{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE }, { "ABRT", SIGABRT },
-	};
 	size_t i;
 	int n = 0;
 

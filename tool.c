@@ -97,6 +97,8 @@ static const char usage_text[] =
 "  --json                check: the report as JSON\n"
 "  -v, --verbose         progress on stderr (tokens redacted)\n"
 "  -q, --quiet           no error line\n"
+"  --log json            each stderr line one JSON object (time, level, event,\n"
+"\t\t\tmsg, ...); --log text: the default\n"
 "  -h, --help            this help\n"
 "  --version             versions, number of embedded roots\n"
 "exit codes:\n"
@@ -134,7 +136,7 @@ static struct {
 	const char *output, *mode, *format;
 	const char *connect_timeout, *retries, *proxy, *noproxy, *region;
 	const char *ready_file, *env_name;
-	int quiet, private, json;
+	int quiet, private, json, log;
 	int verb;		/* ONESHOT, WATCH, EXEC, CHECK, PROBE */
 	char **cmd;		/* exec: the command and its arguments */
 	const char *min_valid, *probe_file;
@@ -167,7 +169,7 @@ finish(int code)
 {
 	/* print while the secrets are still registered (and intact) for redaction */
 	if (code != 0 && !opt.quiet && fl.text[0])
-		msg_line(fl.text);
+		msg_error(code, fl.text);
 	wipe();
 	exit(code);
 }
@@ -216,13 +218,9 @@ static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
 static void
 on_stop(int sig)
 {
-	static const char mt[] = "crtoken: deadline passed: no result within --timeout ";
-	static const char ms[] = "crtoken: stopped by signal ";
-	char line[sizeof mt + 24];
+	char line[80];
 	int code = sig == SIGALRM ? XC_TIMEOUT : opt.verb == WATCH &&
 	    (sig == SIGTERM || sig == SIGINT) ? 0 : 128 + sig;
-	size_t n = sizeof line, k;
-	long v = sig == SIGALRM ? timeout_s : sig;
 
 	if (writing) {
 		if (!stopped)
@@ -231,25 +229,19 @@ on_stop(int sig)
 		return;
 	}
 	file_abort();
-	line[--n] = '\n';
 	if (sig == SIGALRM)
-		line[--n] = 's';
-	do {
-		line[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 && n > 0);
-	k = sig == SIGALRM ? sizeof mt - 1 : sizeof ms - 1;
-	memcpy(line + n - k, sig == SIGALRM ? mt : ms, k);
-	n -= k;
+		fmt(line, sizeof line, "deadline passed: no result within --timeout %lds",
+		    timeout_s);
+	else
+		fmt(line, sizeof line, "stopped by signal %d", sig);
 	if (!opt.quiet)
-		msg_urgent(line + n, sizeof line - n);
+		msg_urgent(sig == SIGALRM ? "error" : "stop", code, line);
 	if (opt.verb == CHECK && opt.json && !check_printing) {	/* still one object */
 		char js[sizeof line + 48];
 		struct pollfd p = { 1, POLLOUT, 0 };
 		int err = errno;
-
-		k = fmt(js, sizeof js, "{\"exit\":%d,\"steps\":[],\"error\":\"%.*s\"}\n",
-		    code, (int)(sizeof line - n - 10), line + n + 9);
+		size_t k = fmt(js, sizeof js, "{\"exit\":%d,\"steps\":[],\"error\":\"%s\"}\n",
+		    code, line);
 		if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT))
 			(void)!write(1, js, k < sizeof js ? k : sizeof js - 1);
 		errno = err;
@@ -334,7 +326,7 @@ profile_slot(const char **slot, const char *v, const char *what, int fromflag,
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
     O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
     O_NOPROXY, O_REGION, O_READY, O_ENV, O_MINVALID, O_SIGNAL, O_STOPSIG,
-    O_STOPTIME, O_WATCH, O_RESTART, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET, O_HELP,
+    O_STOPTIME, O_LOG, O_WATCH, O_RESTART, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET, O_HELP,
     O_VERSION };
 
 static const struct {
@@ -365,6 +357,7 @@ static const struct {
 	[O_SIGNAL] = { "signal", 0, 1 },
 	[O_STOPSIG] = { "stop-signal", 0, 1 },
 	[O_STOPTIME] = { "stop-timeout", 0, 1 },
+	[O_LOG] = { "log", 0, 1 },
 	[O_WATCH] = { "watch", 0, 0 },
 	[O_RESTART] = { "restart", 0, 0 },
 	[O_PRIVATE] = { "private", 0, 0 },
@@ -410,6 +403,10 @@ option(int id, const char *v)
 	case O_JSON:
 		opt.json = 1;
 		return;
+	case O_LOG:
+		if ((opt.log = strcmp(v, "json") == 0) == 0 && strcmp(v, "text") != 0)
+			usage_error("--log %s: text or json", v);
+		return;
 	case O_WATCH:
 		opt.watch = 1;
 		return;
@@ -447,6 +444,11 @@ parse_args(int argc, char **argv)
 	static const char *const modes[] = { "", "watch", "exec", "check", "probe" };
 	int i = 1, k;
 
+	/* errors found before --log json is read are JSON too (a guess, mended below) */
+	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strcmp(argv[k], "--log=json") == 0 || (strcmp(argv[k], "--log") == 0 &&
+		    k + 1 < argc && strcmp(argv[k + 1], "json") == 0))
+			msg_json = 1;
 	for (k = 1; argc > 1 && k < 5; k++)
 		if (strcmp(argv[1], modes[k]) == 0) {
 			opt.verb = k;
@@ -516,6 +518,7 @@ parse_args(int argc, char **argv)
 			break;
 		}
 	}
+	msg_json = opt.log;
 	if (opt.verb == PROBE && !opt.probe_file && i < argc)
 		opt.probe_file = argv[i++];	/* after "--" */
 	if (opt.verb == EXEC) {

@@ -66,14 +66,14 @@ on_expiry(int sig)
 static void
 on_term(int sig)
 {
-	static const char m[] = "crtoken: watch: stopping\n";
+	int code = sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig;
 
 	file_abort();
 	if (ready_path != NULL)
 		(void)unlink(ready_path);
 	if (!msg_quiet)
-		msg_urgent(m, sizeof m - 1);
-	_exit(sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig);
+		msg_urgent("stop", code, "watch: stopping");
+	_exit(code);
 }
 
 /*
@@ -84,6 +84,7 @@ on_term(int sig)
 static void
 nap(long long until, long long floor, const sigset_t *open)
 {
+	static const struct lf hupf = { -1, -1, -1, -1, SIGHUP };
 	int failed = floor >= until;
 
 	for (;;) {
@@ -91,20 +92,17 @@ nap(long long until, long long floor, const sigset_t *open)
 		long long now = clock_ms(), left = until - now;
 
 		if (hup) {
+			const char *what = "a refresh is already due";
+
 			hup = 0;
 			if (failed)
-				say("watch: SIGHUP: the retry is due in %lld ms (the retry "
-				    "policy's wait stands)", left > 0 ? left : 0);
+				what = "the retry policy's wait stands: the retry is due";
 			else if (until > floor && until > now) {
-				until = floor > now ? floor : now;
-				if (until > now)
-					say("watch: SIGHUP: refreshing in %lld ms (no sooner "
-					    "than 1 s after the last exchange)", until - now);
-				else
-					say("watch: SIGHUP: refreshing now");
-			} else
-				say("watch: SIGHUP: a refresh is already due in %lld ms",
-				    left > 0 ? left : 0);
+				until = floor > now ? floor : now;	/* 1 s after the last */
+				what = "refreshing";
+			}
+			say("signal", &hupf, "watch: SIGHUP: %s in %lld ms", what,
+			    until > now ? until - now : 0);
 			continue;
 		}
 		if (left <= 0)
@@ -278,6 +276,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 
 	for (;;) {
 		long long start = clock_ms(), until = 0, next, floor, wait, left;
+		struct lf lf = LF_NONE;
 		int wrote = 0;
 
 		hup = 0;
@@ -295,8 +294,9 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 			left = next - clock_ms();
 			if (left < 0)
 				left = 0;
-			say("watch: wrote %s: token expires in %lld s; next refresh in "
-			    "%lld.%lld s", w->path, tok.life_ms / 1000, left / 1000,
+			lf.expires_in = tok.life_ms / 1000;
+			say("refresh", &lf, "watch: wrote %s: token expires in %lld s; next "
+			    "refresh in %lld.%lld s", w->path, tok.life_ms / 1000, left / 1000,
 			    left % 1000 / 100);
 		} else {
 			long long now = clock_ms();
@@ -313,7 +313,7 @@ watch_run(const struct watch *w, struct iam_req *rq, struct fail *f)
 				return r;
 			wait = retry_wait_ms(++attempt, tok.retry_after, RETRY_CAP_WATCH_MS);
 			next = floor = now + wait;
-			retry_say("watch", attempt, f->text, w->path, valid_until - now, wait);
+			retry_say("watch", attempt, f, w->path, valid_until - now, wait);
 		}
 		forget();
 		nap(next, floor, &open);

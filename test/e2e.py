@@ -9,9 +9,11 @@ of crtoken is bounded in time, and after every run the CR token and every
 access token the stand-in issued are looked for on stderr: a leak fails the
 test whatever else it checks. Output is one line per test, then a summary.
 """
+import calendar
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -1536,7 +1538,8 @@ def exec_watch_exit_status_is_cmds():
     s = Supervised([], [], mode=["exit3"])
     code = s.end(sig=None)
     check(code == 3, "CMD's exit 3: %s %r" % (code, s.err))
-    check(s.err == "", "no line for CMD's own status: %r" % s.err)
+    check(s.err.count("\n") == 2 and "expires in" in s.err and
+          s.err.endswith("exited with status 3\n"), "a line as it starts and as it ends: %r" % s.err)
     s = Supervised([], [])
     check(s.wait_for(lambda: s.starts(), 10), "started")
     os.kill(int(s.starts()[0][1]), signal.SIGKILL)
@@ -1634,6 +1637,126 @@ def exec_watch_usage_and_first_failure():
     check(not os.path.exists(marker), "CMD never starts without a token")
     r = E.run(base + ["--", "/nonexistent/cmd"], base=False)
     check(r.code == 127 and "no such file" in r.err, "127 from CMD: %r" % r.err)
+
+
+# ---------------------------------------------------------------- --log json
+
+EVENTS = {"error", "debug", "refresh", "refresh_failed", "restart", "signal", "kill",
+          "child_exit", "stop"}
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def jlog(err):
+    """Every stderr line as a JSON object of the documented shape, else a failed check."""
+    out = []
+    for line in err.splitlines():
+        try:
+            j = json.loads(line)
+        except ValueError:
+            check(False, "not a JSON line: %r" % line)
+            continue
+        t = j.get("time", "")
+        ok = (STAMP.match(t) and abs(calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) -
+                                     time.time()) < 120)
+        check(ok, "time is RFC 3339 UTC, now: %r" % line)
+        check(j.get("event") in EVENTS and isinstance(j.get("msg"), str) and
+              j.get("level") in ("debug", "info", "warn", "error"), "event, level, msg: %r" % line)
+        check(set(j) <= {"time", "level", "event", "msg", "expires_in", "attempt", "wait_ms",
+                         "code", "signal"}, "no other keys: %r" % line)
+        check(all(isinstance(j[k], int) and j[k] >= 0 for k in j
+                  if k not in ("time", "level", "event", "msg")), "numbers: %r" % line)
+        out.append(j)
+    return out
+
+
+def events(js, name):
+    return [j for j in js if j["event"] == name]
+
+
+@test
+def log_json_watch_refresh_failure_signal_stop():
+    with Watch(["--log", "json"], script=["expires=2"]) as w:
+        check(wait_for(lambda: read(w.file), 5), "first write")
+        E.srv.script("status=503")
+        check(wait_for(lambda: '"attempt":2' in w.log(), 10), "two failed refreshes: %r" % w.log())
+        E.srv.script("expires=3600")
+        check(wait_for(lambda: w.log().count('"event":"refresh"') >= 2, 10), "recovered")
+        w.p.send_signal(signal.SIGHUP)
+        check(wait_for(lambda: '"signal":1' in w.log(), 5), "SIGHUP logged: %r" % w.log())
+        code, log = w.stop()
+    js = jlog(log)
+    check(code == 0, "exit 0: %r" % log)
+    ok = events(js, "refresh")
+    check(len(ok) >= 2 and all(j["level"] == "info" and 1 <= j["expires_in"] <= 3600 and
+                               "wrote" in j["msg"] for j in ok), "refresh events: %r" % ok)
+    bad = events(js, "refresh_failed")
+    check([j["attempt"] for j in bad[:2]] == [1, 2] and
+          all(j["level"] == "warn" and j["code"] == 12 and j["wait_ms"] >= 250 and
+              "HTTP 503" in j["msg"] and "expires_in" in j for j in bad), "failures: %r" % bad)
+    check([j["signal"] for j in events(js, "signal")][:1] == [1], "SIGHUP: %r" % js)
+    check(js[-1]["event"] == "stop" and js[-1]["code"] == 0, "stop last: %r" % js[-1])
+
+
+@test
+def log_json_exec_watch_restart_forward_exit():
+    s = Supervised(["--log", "json"], ["expires=2"])
+    check(s.wait_for(lambda: len(s.starts()) >= 2, 15), "restarted: %r" % s.lines())
+    s.p.send_signal(signal.SIGUSR2)
+    check(s.wait_for(lambda: any(l.startswith("sig ") and l.split()[2] == "12"
+                                 for l in s.lines()), 5), "USR2 forwarded")
+    code = s.end()
+    js = jlog(s.err)
+    check(code == 0, "exit 0: %s" % code)
+    ref = events(js, "refresh")
+    check(len(ref) >= 2 and all(j["expires_in"] in (1, 2) for j in ref), "refreshes: %r" % ref)
+    check(len(events(js, "restart")) == len(ref) - 1 >= 1, "a restart per new token: %r" % js)
+    sigs = [j["signal"] for j in events(js, "signal")]
+    check(12 in sigs and sigs[-1] == 15, "USR2 and TERM forwarded: %r" % sigs)
+    ex = events(js, "child_exit")
+    check(len(ex) == 1 and ex[0]["code"] == 0 and ex[0]["level"] == "info" and js[-1] == ex[0],
+          "child_exit last: %r" % js)
+    # signal mode: the signal sent is an event with its number
+    d = tempfile.mkdtemp(dir=E.dir)
+    tok = os.path.join(d, "token")
+    s = Supervised(["--log=json", "-o", tok, "--signal", "HUP"], ["expires=2"],
+                   mode=["file=" + tok])
+    check(s.wait_for(lambda: any(" 1 " in l for l in s.lines()), 15), "HUP: %r" % s.lines())
+    code = s.end()
+    js = jlog(s.err)
+    sent = [j for j in events(js, "signal") if j["signal"] == 1]
+    check(code == 0 and sent and "sent" in sent[0]["msg"] and not events(js, "restart"),
+          "SIGHUP sent, no restart: %r" % js)
+
+
+@test
+def log_json_errors_exit_codes_and_kill():
+    r = E.run(["--log", "json", "--bogus"])
+    js = jlog(r.err)
+    check(r.code == 2 and len(js) == 1 and js[0]["event"] == "error" and js[0]["code"] == 2 and
+          js[0]["level"] == "error" and "--bogus" in js[0]["msg"], "usage error: %r" % r.err)
+    r = E.run(["--bogus", "--log=json"])
+    check(r.code == 2 and jlog(r.err)[0]["code"] == 2, "--log json after the bad flag too")
+    r = E.run(["--log", "yaml"])
+    check(r.code == 2 and "--log yaml" in r.err, "a bad --log: %r" % r.err)
+    r = E.run(["exec", "--watch", "--log", "json"] + E.base() + ["--", "true"], base=False,
+              script=["status=400"])
+    js = jlog(r.err)
+    check(r.code == 10 and js[-1]["event"] == "error" and js[-1]["code"] == 10,
+          "first failure: %r" % r.err)
+    s = Supervised(["--log", "json"], [], mode=["exit3"])
+    code = s.end(sig=None)
+    ex = events(jlog(s.err), "child_exit")
+    check(code == 3 and ex and ex[0]["code"] == 3 and ex[0]["level"] == "warn", "exit 3: %r" % s.err)
+    s = Supervised(["--log", "json", "--stop-timeout", "1"], [], mode=["ignore-term"])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    code = s.end(signal.SIGTERM)
+    js = jlog(s.err)
+    k = events(js, "kill")
+    check(code == 137 and k and k[0]["signal"] == 9 and k[0]["level"] == "warn" and
+          events(js, "child_exit")[0]["code"] == 137, "KILL logged: %r" % s.err)
+    r = E.run(["--log", "json", "-v"])
+    js = jlog(r.err)
+    check(r.code == 0 and js and all(j["event"] == "debug" for j in js), "-v notes: %r" % r.err)
 
 
 # ---------------------------------------------------------------- probe

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -1678,8 +1679,29 @@ capture2(void (*fn)(void), char *out, size_t cap)
 static const char SECRET[] = "s3cr3t-CR-token-value";
 static char longline[3000];
 
-static void say_secret(void) { msg_line("token s3cr3t-CR-token-value and eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln"); }
-static void say_long(void) { msg_line(longline); }
+static void say_secret(void) { msg_error(3, "token s3cr3t-CR-token-value and eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln"); }
+static void say_long(void) { msg_error(1, longline); }
+static void say_refresh(void)
+{
+	struct lf lf = LF_NONE;
+
+	lf.expires_in = 3600;
+	say("refresh", &lf, "watch: wrote \"/iam/token\" \\ %s\001", SECRET);
+}
+static void say_failed(void)
+{
+	struct lf lf = { 0, 2, 1500, 12, -1 };
+
+	say("refresh_failed", &lf, "exec: refresh failed: HTTP 503");
+}
+static void say_exit(void)
+{
+	struct lf lf = LF_NONE;
+
+	lf.code = 137;
+	say("child_exit", &lf, "exec: app was killed by signal 9");
+}
+static void say_urgent(void) { msg_urgent("stop", 0, "watch: stopping"); }
 static void say_note(void) { note("resolving %s:%d", "iam.cloud.ibm.com", 443); }
 
 static void
@@ -1785,6 +1807,61 @@ test_redact(void)
 	n = capture2(say_note, out, sizeof out);
 	check_str(out, "crtoken: resolving iam.cloud.ibm.com:443\n");
 	msg_verbose = 0;
+
+	context("--log json");
+	msg_json = 1;
+	msg_secret(SECRET, sizeof SECRET - 1);
+	{
+		static const struct { void (*f)(void); const char *tail; } lines[] = {
+			{ say_refresh, "\",\"level\":\"info\",\"event\":\"refresh\",\"msg\":"
+			    "\"watch: wrote \\\"/iam/token\\\" \\\\x5c [redacted]\\\\x01\","
+			    "\"expires_in\":3600}\n" },
+			{ say_failed, "\",\"level\":\"warn\",\"event\":\"refresh_failed\","
+			    "\"msg\":\"exec: refresh failed: HTTP 503\",\"expires_in\":0,"
+			    "\"attempt\":2,\"wait_ms\":1500,\"code\":12}\n" },
+			{ say_exit, "\",\"level\":\"warn\",\"event\":\"child_exit\",\"msg\":"
+			    "\"exec: app was killed by signal 9\",\"code\":137}\n" },
+			{ say_urgent, "\",\"level\":\"info\",\"event\":\"stop\",\"msg\":"
+			    "\"watch: stopping\",\"code\":0}\n" },
+			{ say_secret, "\",\"level\":\"error\",\"event\":\"error\",\"msg\":"
+			    "\"token [redacted] and [redacted]\",\"code\":3}\n" },
+			{ say_note, "\",\"level\":\"debug\",\"event\":\"debug\",\"msg\":"
+			    "\"resolving iam.cloud.ibm.com:443\"}\n" },
+		};
+		time_t t0 = time(NULL), t1;
+		struct tm tm;
+		char want[32];
+		size_t i, k;
+
+		msg_verbose = 1;
+		for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+			n = capture2(lines[i].f, out, sizeof out);
+			t1 = time(NULL);
+			/* {"time":"2026-12-01T20:41:21.123Z", then the rest */
+			check(n > 34 && strncmp(out, "{\"time\":\"", 9) == 0);
+			check(out[28] == '.' && out[32] == 'Z');
+			for (k = 29; k < 32; k++)
+				check(out[k] >= '0' && out[k] <= '9');
+			gmtime_r(&t0, &tm);
+			strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+			if (strncmp(out + 9, want, 19) != 0) {	/* a second went by */
+				gmtime_r(&t1, &tm);
+				strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+			}
+			check(strncmp(out + 9, want, 19) == 0);
+			check_str(out + 33, lines[i].tail);
+			t0 = t1;
+		}
+		msg_verbose = 0;
+		n = capture2(say_long, out, sizeof out);	/* cut, but whole JSON */
+		check(n > MSG_MAX && strcmp(out + n - 12, "\",\"code\":1}\n") == 0 &&
+		    strchr(out, '\n') == out + n - 1);
+		msg_quiet = 1;
+		check(capture2(say_failed, out, sizeof out) == 0);
+		msg_quiet = 0;
+	}
+	msg_forget();
+	msg_json = 0;
 
 	context("msg_mark and msg_release");
 	msg_forget();
