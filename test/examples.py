@@ -16,6 +16,14 @@ that runs crtoken must:
     escalation, all capabilities dropped, a seccomp profile;
   - write what crtoken writes (-o, --ready-file) into a writable volume that
     another container mounts, a memory-backed emptyDir;
+  - need no shell: no command or exec probe runs sh, test, cat... (the
+    images are FROM scratch or distroless);
+  - probe with crtoken itself: every exec probe is `/crtoken probe FILE`
+    on a file crtoken writes in the pod, on a volume the container mounts,
+    and is run for real on a missing, a valid and an expired token (and one
+    valid for less than its --min-valid): exit 3, 0, 15, 15;
+  - gate the app on the first token: a native sidecar (restartPolicy:
+    Always) running watch has a startupProbe `crtoken probe` on its -o FILE;
   - pass crtoken arguments the real binary accepts: it is run with them
     (Kubernetes' $(VAR) expansion and literal env applied, nothing sent
     anywhere: the token path does not exist here, so it must stop with exit
@@ -28,12 +36,17 @@ Needs PyYAML: Debian's python3-yaml, with /usr/bin/python3 (re-executed under
 it when the running python3 lacks yaml). Output is one line per test, then
 `examples: N passed, M failed`.
 """
+import base64
 import glob
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 
 try:
     import yaml
@@ -165,7 +178,7 @@ def mount_of(c, path):
 
 def token_path(c, spec):
     """The CR token file crtoken reads in this container, and how it was chosen."""
-    mode, rest = options(argv(c))
+    mode, rest = options(argv(c)[1:])
     p = option(rest, "--token-file")
     if p:
         return p, "--token-file"
@@ -220,7 +233,7 @@ def check_security(spec):
 
 def check_outputs(c, spec):
     """-o and --ready-file land on a writable, memory-backed volume another container reads."""
-    mode, rest = options(argv(c))
+    mode, rest = options(argv(c)[1:])
     vols = {v["name"]: v for v in spec.get("volumes") or []}
     for flag, path in (("-o", option(rest, "-o", "--output")),
                        ("--ready-file", option(rest, "--ready-file"))):
@@ -237,7 +250,9 @@ def check_outputs(c, spec):
                   c["name"], flag, path, m["name"]))
         readers = [o["name"] for _, o in containers(spec) if o is not c and any(
             om["name"] == m["name"] for om in o.get("volumeMounts") or [])]
-        check(readers, "%s: no other container mounts volume %s" % (c["name"], m["name"]))
+        # exec (--watch): CMD, in the same container, is the reader
+        check(readers or mode == "exec", "%s: no other container mounts volume %s"
+              % (c["name"], m["name"]))
     if mode == "watch":
         ready = option(rest, "--ready-file")
         if ready:
@@ -286,6 +301,94 @@ def run_crtoken(args, env, where):
                                                                                    shown))
 
 
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+SHELLS = ("sh", "bash", "ash", "dash", "busybox", "test", "[", "cat", "ls")
+
+
+def exec_probes(c):
+    """(kind, argv) of the container's exec probes."""
+    return [(k, [str(a) for a in c[k]["exec"]["command"]]) for k in PROBES
+            if (c.get(k) or {}).get("exec")]
+
+
+def check_no_shell(spec):
+    """Pods that run crtoken run in scratch or distroless images: no command or
+    probe may need a shell, test or cat."""
+    for _, c in containers(spec):
+        for what, args in [("command", argv(c))] + exec_probes(c):
+            check(not args or os.path.basename(args[0]) not in SHELLS,
+                  "%s: %s runs %s, which a scratch or distroless image lacks"
+                  % (c["name"], what, args[0]))
+
+
+def written(spec):
+    """The files crtoken writes in this pod (-o of every crtoken container)."""
+    out = set()
+    for _, c in containers(spec):
+        if is_crtoken(c):
+            o = option(options(argv(c)[1:])[1], "-o", "--output")
+            if o and o != "-":
+                out.add(o)
+    return out
+
+
+def fake_token(exp):
+    """A JWT as crtoken writes it (--format token): only exp matters to probe."""
+    def b64(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+    return "%s.%s.%s\n" % (b64({"alg": "RS256"}), b64({"exp": exp, "iam_id": "x"}), "c2ln" * 8)
+
+
+def check_probe(c, spec, kind, args):
+    """An exec probe that is crtoken's: `/crtoken probe FILE [--min-valid S]`,
+    on a file crtoken writes in this pod and this container mounts; run for
+    real on a missing, a valid and an expired token."""
+    check(args[0] == "/crtoken" and is_crtoken(c),
+          "%s %s: %s is not in the image (only /crtoken is)" % (c["name"], kind, args[0]))
+    check(len(args) >= 3 and args[1] == "probe", "%s %s: not `crtoken probe FILE`: %r"
+          % (c["name"], kind, args))
+    path = args[2]
+    check(path in written(spec), "%s %s: %s is not a file crtoken writes here (%s)"
+          % (c["name"], kind, path, ", ".join(sorted(written(spec))) or "none"))
+    m, _ = mount_of(c, path)
+    check(m is not None, "%s %s: %s is on no volume of this container" % (c["name"], kind, path))
+    d = tempfile.mkdtemp(prefix="crtoken-examples-")
+    try:
+        f = os.path.join(d, "token")
+        minv = option(args[3:], "--min-valid")
+        now = int(time.time())
+        cases = [(None, 3), (now + 3600, 0), (now - 10, 15)]
+        if minv is not None and int(minv) > 5:
+            cases.append((now + int(minv) // 2, 15))	# valid, but not for long enough
+        for exp, want in cases:
+            if exp is not None:
+                with open(f, "w") as fh:
+                    fh.write(fake_token(exp))
+            elif os.path.exists(f):
+                os.unlink(f)
+            p = subprocess.run([BIN] + args[1:2] + [f] + args[3:], timeout=RUN_SECS,
+                               env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            check(p.returncode == want, "%s %s: %s with %s: exit %d, not %d (%s)" % (
+                c["name"], kind, " ".join(args), "no file" if exp is None else
+                "a token expiring at now%+d s" % (exp - now), p.returncode, want,
+                p.stderr.decode("utf-8", "replace").strip()))
+    finally:
+        shutil.rmtree(d)
+
+
+def check_native_sidecar(c, spec):
+    """A native sidecar running watch gates the app: its startupProbe is
+    `crtoken probe` on the file it writes."""
+    mode, rest = options(argv(c)[1:])
+    out = option(rest, "-o", "--output")
+    sp = dict(exec_probes(c)).get("startupProbe")
+    check(sp is not None and sp[1:3] == ["probe", out],
+          "%s: a native sidecar running watch needs startupProbe /crtoken probe %s, or the "
+          "app starts before the token is there" % (c["name"], out))
+    check(spec.get("containers"), "no app container after the sidecar")
+
+
 def version():
     with open(os.path.join(TOP, "Makefile")) as f:
         m = re.search(r"^VERSION\s*=\s*(\S+)", f.read(), re.M)
@@ -321,11 +424,19 @@ def pod_tests(fname, doc, spec):
     if not crs:
         return
     add(label + ": security context of every container", check_security, spec)
+    add(label + ": no shell, test or cat in commands and probes", check_no_shell, spec)
     for c in crs:
         add("%s: projected token for %s" % (label, c["name"]), check_token, c, spec)
         add("%s: outputs of %s" % (label, c["name"]), check_outputs, c, spec)
         add("%s: crtoken accepts the arguments of %s" % (label, c["name"]),
             lambda c=c: run_crtoken(argv(c), literal_env(c), c["name"]))
+        if c.get("restartPolicy") == "Always" and options(argv(c)[1:])[0] == "watch":
+            add("%s: native sidecar %s gates the app with crtoken probe" % (label, c["name"]),
+                check_native_sidecar, c, spec)
+    for _, c in containers(spec):
+        for kind, args in exec_probes(c):
+            add("%s: %s of %s (%s)" % (label, kind, c["name"], " ".join(args[1:])),
+                check_probe, c, spec, kind, args)
 
 
 def custom_profile(doc, pods):
