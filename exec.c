@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "docker.h"
 #include "exec.h"
 
 int
@@ -18,20 +19,25 @@ exec_name_ok(const char *v)
 }
 
 int
-exec_run(char **cmd, const char *name, const struct iam_token *tok,
+exec_run(char **cmd, const char *name, const struct iam_token *tok, int format,
     unsigned closefds, struct fail *f)
 {
 	extern char **environ;
-	static char tokvar[EXEC_NAME_MAX + 1 + IAM_TOKEN_MAX], expvar[64], path[4096];
+	static char tokvar[EXEC_NAME_MAX + 1 + IAM_OUT_MAX], expvar[64], path[4096];
 	static const int sigs[] = { SIGPIPE, SIGXFSZ, SIGALRM, SIGTERM, SIGINT,
 	    SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	const char *dirs, *d, *e;
 	char **envp, **v;
-	size_t n = 0, nlen = strlen(name);
+	size_t n = 0, nlen = strlen(name), len = sizeof tokvar;
 	int denied = 0, err = ENOENT;
 
-	if (!exec_name_ok(name) || fmt(tokvar, sizeof tokvar, "%s=%s", name,
-	    tok->access) >= sizeof tokvar) {
+	if (exec_name_ok(name)) {	/* so the name fits */
+		len = fmt(tokvar, sizeof tokvar, "%s=", name);
+		len = format == IAM_FMT_DOCKER ? len + docker_auths(&docker, tok->access,
+		    tokvar + len, sizeof tokvar - len) : fmtcat(tokvar, sizeof tokvar,
+		    len, "%s", tok->access);
+	}
+	if (len >= sizeof tokvar) {
 		explicit_bzero(tokvar, sizeof tokvar);
 		return fail(f, XC_INTERNAL, "exec: the variable %s=... does not fit",
 		    name);

@@ -20,7 +20,8 @@ int exec_name_ok(const char *name);
 /*
  * exec_run(): replace this process with cmd[0] (a PATH search as execvp's
  * when it has no '/'; "/usr/local/bin:/usr/bin:/bin" without PATH), its
- * environment ours with name=<the token> and IAM_TOKEN_EXPIRATION=<epoch
+ * environment ours with name=<the token> (format IAM_FMT_DOCKER: the auth
+ * file of docker.h, without its newline) and IAM_TOKEN_EXPIRATION=<epoch
  * seconds> in place of any variables of those names. The descriptors in
  * the mask closefds (bit n for descriptor n, 0 to 2) are closed first, and
  * the signals crtoken caught or ignored get their default actions. Returns
@@ -28,7 +29,7 @@ int exec_name_ok(const char *name);
  * but cannot be run, XC_INTERNAL (out of memory), with f saying why; the
  * token's copies are wiped first.
  */
-int exec_run(char **cmd, const char *name, const struct iam_token *tok,
+int exec_run(char **cmd, const char *name, const struct iam_token *tok, int format,
     unsigned closefds, struct fail *f);
 
 #endif

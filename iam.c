@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "docker.h"
 #include "iam.h"
 #include "json.h"
 #include "jwt.h"
@@ -141,6 +142,8 @@ iam_format(int format, const struct iam_token *tok, char *out, size_t cap)
 	case IAM_FMT_ENV:
 		return fmt(out, cap, "IAM_ACCESS_TOKEN=%s\nIAM_TOKEN_EXPIRATION=%lld\n",
 		    tok->access, tok->expiration);
+	case IAM_FMT_DOCKER:
+		return fmtcat(out, cap, docker_auths(&docker, tok->access, out, cap), "\n");
 	}
 	return fmt(out, cap, "%s\n", tok->access);
 }

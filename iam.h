@@ -100,8 +100,11 @@ int iam_crtoken(const char *path, struct iam_req *rq, const char **used,
 #define IAM_SAID_EXPIRES_IN 1
 #define IAM_SAID_EXPIRATION 2
 
-/* Output formats of the access token. */
-enum { IAM_FMT_TOKEN, IAM_FMT_JSON, IAM_FMT_HEADER, IAM_FMT_ENV };
+/* Output formats of the access token; DOCKER: docker_auths() for docker.h's registries. */
+enum { IAM_FMT_TOKEN, IAM_FMT_JSON, IAM_FMT_HEADER, IAM_FMT_ENV, IAM_FMT_DOCKER };
+
+/* Room for any format: an auth file of 16 registries (docker.h checks). */
+#define IAM_OUT_MAX (16 * 22200 + 512)
 
 /* iam_format(): tok in a format into out (cap bytes); the length needed. */
 size_t iam_format(int format, const struct iam_token *tok, char *out, size_t cap);

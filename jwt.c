@@ -3,8 +3,12 @@
 
 #include "jwt.h"
 
+static const char B64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* c's value in base64url (url set) or base64, or -1 */
 static int
-b64val(unsigned char c)
+b64val(unsigned char c, int url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -12,9 +16,9 @@ b64val(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '-')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '_')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
@@ -32,15 +36,15 @@ jwt_shape(const char *s, size_t n)
 			plen = 0;
 			continue;
 		}
-		if (b64val((unsigned char)s[i]) < 0)
+		if (b64val((unsigned char)s[i], 1) < 0)
 			return -1;
 		plen++;
 	}
 	return part == 3 ? 0 : -1;
 }
 
-long
-b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
+static long
+decode(unsigned char *dst, size_t cap, const char *s, size_t n, int url)
 {
 	size_t i, len = 0;
 	unsigned long acc = 0;
@@ -49,7 +53,7 @@ b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
 	if (n % 4 == 1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
+		if ((v = b64val((unsigned char)s[i], url)) < 0)
 			return -1;
 		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
 		bits += 6;
@@ -64,6 +68,43 @@ b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
 	if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
 		return -1;
 	return (long)len;
+}
+
+long
+b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
+{
+	return decode(dst, cap, s, n, 1);
+}
+
+long
+b64_decode(unsigned char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n % 4 != 0)
+		return -1;
+	if (n > 0 && s[n - 1] == '=')
+		n -= n > 1 && s[n - 2] == '=' ? 2 : 1;
+	return decode(dst, cap, s, n, 0);
+}
+
+size_t
+b64_encode(char *dst, size_t cap, const unsigned char *s, size_t n)
+{
+	size_t i, len = 0;
+
+	if ((n + 2) / 3 * 4 >= cap)
+		return 0;
+	for (i = 0; i < n; i += 3) {
+		unsigned long v = (unsigned long)s[i] << 16 |
+		    (i + 1 < n ? (unsigned long)s[i + 1] << 8 : 0) |
+		    (i + 2 < n ? s[i + 2] : 0);
+
+		dst[len++] = B64[v >> 18 & 63];
+		dst[len++] = B64[v >> 12 & 63];
+		dst[len++] = i + 1 < n ? B64[v >> 6 & 63] : '=';
+		dst[len++] = i + 2 < n ? B64[v & 63] : '=';
+	}
+	dst[len] = '\0';
+	return len;
 }
 
 /*

@@ -1,5 +1,6 @@
 /*
- * jwt.h: the shape of a JWT and its payload, without verifying anything.
+ * jwt.h: the shape of a JWT and its payload, without verifying anything;
+ * and the base64 codecs crtoken needs (JWTs, Basic auth, auth files).
  *
  * crtoken never checks signatures: IAM does. It checks that a CR token looks
  * like a compact JWS (three dot-separated, non-empty base64url parts) before
@@ -21,6 +22,15 @@ int jwt_shape(const char *s, size_t n);
  * length or when it does not fit.
  */
 long b64url_decode(unsigned char *dst, size_t cap, const char *s, size_t n);
+
+/* b64_decode(): the same for base64 (RFC 4648 section 4), '=' padded to a multiple of 4. */
+long b64_decode(unsigned char *dst, size_t cap, const char *s, size_t n);
+
+/*
+ * b64_encode(): s[0..n) in base64 with '=' padding into dst (cap bytes,
+ * NUL-terminated): the length, or 0 when it does not fit.
+ */
+size_t b64_encode(char *dst, size_t cap, const unsigned char *s, size_t n);
 
 #define JWT_MAX 65536	/* jwt_claims() reads any JWT up to this many bytes */
 

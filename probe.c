@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "docker.h"
 #include "file.h"
 #include "iam.h"
 #include "json.h"
@@ -11,7 +12,7 @@
 
 #define NONE (-(1LL << 62))	/* no expiry stated */
 
-static char buf[IAM_TOKEN_MAX + 512], tokbuf[IAM_TOKEN_MAX];
+static char buf[IAM_OUT_MAX], tokbuf[IAM_TOKEN_MAX + 16];
 
 /* Epoch seconds in decimal, all of s: the value, or -1. */
 static long long
@@ -40,9 +41,27 @@ token(size_t n, long long *exp)
 	long long v;
 
 	*exp = NONE;
-	if (buf[0] == '{') {	/* json */
-		if (json_parse(&j, buf, n, &why) < 0 || json_string(&j,
-		    json_get(&j, 0, "access_token"), tokbuf, sizeof tokbuf) <= 0)
+	if (buf[0] == '{') {	/* json or docker */
+		jsmntok_t *a;
+		long k;
+		int i;
+
+		if (json_parse(&j, buf, n, &why) < 0)
+			return NULL;
+		if ((i = json_get(&j, 0, "auths")) >= 0) {	/* the first registry's */
+			if (jt[i].type != JSMN_OBJECT || jt[i].size < 1 || jt[i + 2].type !=
+			    JSMN_OBJECT || (i = json_get(&j, i + 2, "auth")) < 0 ||
+			    (a = &jt[i])->type != JSMN_STRING || (k = b64_decode(
+			    (unsigned char *)tokbuf, sizeof tokbuf - 1, buf + a->start,
+			    (size_t)(a->end - a->start))) < (long)sizeof DOCKER_USER ||
+			    memcmp(tokbuf, DOCKER_USER ":", sizeof DOCKER_USER) != 0 ||
+			    memchr(tokbuf, '\0', (size_t)k) != NULL)
+				return NULL;
+			tokbuf[k] = '\0';
+			return tokbuf + sizeof DOCKER_USER;
+		}
+		if (json_string(&j, json_get(&j, 0, "access_token"), tokbuf,
+		    sizeof tokbuf) <= 0)
 			return NULL;
 		if (json_int(&j, json_get(&j, 0, "expiration"), &v) == 0)
 			*exp = v;
@@ -62,49 +81,64 @@ token(size_t n, long long *exp)
 }
 
 int
-probe_run(const char *path, long long min_valid, struct fail *f)
+probe_read(const char *path, char *tok, size_t cap, long long *exp, struct fail *f)
 {
 	struct json cj;
 	const char *t;
 	long n = file_read(path, buf, sizeof buf - 1, 1);
-	long long exp, v, now = (long long)time(NULL);
-	int r;
+	long long v;
+	int r = 0;
 
 	if (n == -2)
-		return fail(f, PROBE_NOTOKEN, "probe %s: larger than any token "
-		    "crtoken writes", path);
+		return fail(f, PROBE_NOTOKEN, "%s: larger than any token crtoken "
+		    "writes", path);
 	if (n < 0)
-		return fail(f, PROBE_FILE, "probe %s: %s", path, n == -3 ?
+		return fail(f, PROBE_FILE, "%s: %s", path, n == -3 ?
 		    "not a regular file" : errstr(errno));
 	msg_secret(buf, (size_t)n);	/* whatever it holds stays off stderr */
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	if (memchr(buf, '\0', (size_t)n) != NULL || (t = token((size_t)n, &exp)) == NULL ||
+	if (memchr(buf, '\0', (size_t)n) != NULL || (t = token((size_t)n, exp)) == NULL ||
 	    jwt_shape(t, strlen(t)) < 0)
-		r = fail(f, PROBE_NOTOKEN, "probe %s: not an access token as crtoken "
-		    "writes it (a JWT, in --format token, json, header or env)", path);
+		r = fail(f, PROBE_NOTOKEN, "%s: not an access token as crtoken writes "
+		    "it (a JWT, in --format token, json, header, env or docker)", path);
 	else {
 		if (jwt_claims(t, strlen(t), &cj, NULL) == 0 &&
 		    json_int(&cj, json_get(&cj, 0, "exp"), &v) == 0 &&
-		    (exp == NONE || v < exp))
-			exp = v;
+		    (*exp == NONE || v < *exp))
+			*exp = v;
 		jwt_wipe();
-		if (exp == NONE)
-			r = fail(f, PROBE_NOTOKEN, "probe %s: the token has no expiry "
-			    "(no exp claim, no expiration)", path);
-		else if (exp <= now)
-			r = fail(f, PROBE_EXPIRING, "probe %s: the token expired %lld s "
-			    "ago; is crtoken watch running?", path, now - exp);
-		else if (exp - now < min_valid)
-			r = fail(f, PROBE_EXPIRING, "probe %s: the token expires in %lld "
-			    "s, under --min-valid %lld", path, exp - now, min_valid);
-		else {
-			note("%s: a token valid for %lld s more", path, exp - now);
-			r = 0;
-		}
+		if (*exp == NONE)
+			r = fail(f, PROBE_NOTOKEN, "%s: the token has no expiry (no exp "
+			    "claim, no expiration)", path);
+		else if (tok != NULL && fmt(tok, cap, "%s", t) >= cap)
+			r = fail(f, PROBE_NOTOKEN, "%s: a token over %lu bytes", path,
+			    (unsigned long)cap);
 	}
 	explicit_bzero(buf, sizeof buf);
 	explicit_bzero(tokbuf, sizeof tokbuf);
 	return r;
+}
+
+int
+probe_run(const char *path, long long min_valid, struct fail *f)
+{
+	long long exp, now = (long long)time(NULL);
+	int r;
+
+	if ((r = probe_read(path, NULL, 0, &exp, f)) != 0) {
+		char why[sizeof f->text];
+
+		memcpy(why, f->text, sizeof why);
+		return fail(f, r, "probe %s", why);
+	}
+	if (exp <= now)
+		return fail(f, PROBE_EXPIRING, "probe %s: the token expired %lld s ago; "
+		    "is crtoken watch running?", path, now - exp);
+	if (exp - now < min_valid)
+		return fail(f, PROBE_EXPIRING, "probe %s: the token expires in %lld s, "
+		    "under --min-valid %lld", path, exp - now, min_valid);
+	note("%s: a token valid for %lld s more", path, exp - now);
+	return 0;
 }

@@ -19,6 +19,15 @@
 #define PROBE_EXPIRING 15	/* expired, or valid for less than SECONDS */
 
 /*
+ * probe_read(): the token in path (any format) into tok (cap bytes; none
+ * when tok is NULL) and its expiry (epoch seconds) into *exp: 0, or
+ * PROBE_FILE or PROBE_NOTOKEN with f saying why ("PATH: ..."). The file's
+ * bytes are registered as a secret while read, and wiped.
+ */
+int probe_read(const char *path, char *tok, size_t cap, long long *exp,
+    struct fail *f);
+
+/*
  * probe_run(): 0 when the token in path is valid for min_valid seconds
  * more, else one of the codes above with f saying why. The token is
  * registered as a secret while it is read and wiped after.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "jwt.h"
 #include "proxy.h"
 
 #ifndef VERSION
@@ -49,29 +50,6 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static size_t
-b64(char *dst, size_t cap, const unsigned char *s, size_t n)
-{
-	static const char A[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, len = 0;
-
-	if ((n + 2) / 3 * 4 >= cap)
-		return 0;
-	for (i = 0; i < n; i += 3) {
-		unsigned long v = (unsigned long)s[i] << 16 |
-		    (i + 1 < n ? (unsigned long)s[i + 1] << 8 : 0) |
-		    (i + 2 < n ? s[i + 2] : 0);
-
-		dst[len++] = A[v >> 18 & 63];
-		dst[len++] = A[v >> 12 & 63];
-		dst[len++] = i + 1 < n ? A[v >> 6 & 63] : '=';
-		dst[len++] = i + 2 < n ? A[v & 63] : '=';
-	}
-	dst[len] = '\0';
-	return len;
-}
-
 int
 proxy_parse(struct proxy *p, const char *s, struct fail *f)
 {
@@ -106,7 +84,7 @@ proxy_parse(struct proxy *p, const char *s, struct fail *f)
 		if (ul < 0 || pl < 0 || fmt(both, sizeof both, "%s:%s", user, pass) >=
 		    sizeof both)
 			return fail(f, XC_USAGE, "proxy: bad user:password in the proxy URL");
-		if (b64(p->auth, sizeof p->auth, (const unsigned char *)both,
+		if (b64_encode(p->auth, sizeof p->auth, (const unsigned char *)both,
 		    strlen(both)) == 0)
 			return fail(f, XC_USAGE, "proxy: user:password too long");
 		msg_secret(p->auth, strlen(p->auth));

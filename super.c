@@ -37,7 +37,7 @@ static volatile int status;
 static volatile sig_atomic_t fwded;	/* 1 << N: signal N forwarded, not yet logged */
 static const char *cmd0;		/* CMD's name, for the log */
 static int cut[2] = { -1, -1 };		/* net_cutfd's pipe */
-static char out[IAM_TOKEN_MAX + 512];
+static char out[IAM_OUT_MAX];
 
 static void
 wake(void)
@@ -157,7 +157,7 @@ start(const struct super *s, const struct iam_token *tok, struct fail *f)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(XC_INTERNAL);
-		r = exec_run(s->cmd, s->env_name, tok, s->closefds, f);
+		r = exec_run(s->cmd, s->env_name, tok, s->format, s->closefds, f);
 		msg_error(r, f->text);
 		_exit(r);
 	}

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cred.h"
+#include "docker.h"
 #include "exec.h"
 #include "file.h"
 #include "http.h"
@@ -137,19 +139,20 @@ static struct {
 	const char *connect_timeout, *retries, *proxy, *noproxy, *region;
 	const char *ready_file, *env_name;
 	int quiet, private, json, log;
-	int verb;		/* ONESHOT, WATCH, EXEC, CHECK, PROBE */
+	int verb;		/* ONESHOT, WATCH, EXEC, CHECK, PROBE, HELPER */
 	char **cmd;		/* exec: the command and its arguments */
 	const char *min_valid, *probe_file;
+	const char *action;	/* credential-helper: get, list, store, erase */
 	const char *signal, *stop_signal, *stop_timeout;
 	int watch, restart;	/* exec --watch, --restart */
 	unsigned long given;	/* 1 << O_*: the options on the command line */
 } opt;
 
-enum { ONESHOT, WATCH, EXEC, CHECK, PROBE };
+enum { ONESHOT, WATCH, EXEC, CHECK, PROBE, HELPER };
 
 static struct fail fl;
 static struct iam_token tok;
-static char out[IAM_TOKEN_MAX + 512];
+static char out[IAM_OUT_MAX];
 static long timeout_s = 30;
 static volatile sig_atomic_t writing;	/* the result is being written */
 static volatile sig_atomic_t stopped;	/* the exit code a signal asked for meanwhile */
@@ -326,7 +329,7 @@ profile_slot(const char **slot, const char *v, const char *what, int fromflag,
 enum { O_PID, O_PNAME, O_PCRN, O_PROFILE, O_TOKEN, O_URL, O_SCOPE, O_CACERT,
     O_TIMEOUT, O_OUTPUT, O_MODE, O_FORMAT, O_CTIMEOUT, O_RETRIES, O_PROXY,
     O_NOPROXY, O_REGION, O_READY, O_ENV, O_MINVALID, O_SIGNAL, O_STOPSIG,
-    O_STOPTIME, O_LOG, O_WATCH, O_RESTART, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET, O_HELP,
+    O_STOPTIME, O_LOG, O_REGISTRY, O_WATCH, O_RESTART, O_PRIVATE, O_JSON, O_VERBOSE, O_QUIET, O_HELP,
     O_VERSION };
 
 static const struct {
@@ -358,6 +361,7 @@ static const struct {
 	[O_STOPSIG] = { "stop-signal", 0, 1 },
 	[O_STOPTIME] = { "stop-timeout", 0, 1 },
 	[O_LOG] = { "log", 0, 1 },
+	[O_REGISTRY] = { "registry", 0, 1 },
 	[O_WATCH] = { "watch", 0, 0 },
 	[O_RESTART] = { "restart", 0, 0 },
 	[O_PRIVATE] = { "private", 0, 0 },
@@ -407,6 +411,11 @@ option(int id, const char *v)
 		if ((opt.log = strcmp(v, "json") == 0) == 0 && strcmp(v, "text") != 0)
 			usage_error("--log %s: text or json", v);
 		return;
+	case O_REGISTRY:
+		if (docker_add(&docker, v) != 0)
+			usage_error("--registry %s: not a registry host (HOST[:PORT], at "
+			    "most %d of them)", v, DOCKER_HOSTS_MAX);
+		return;
 	case O_WATCH:
 		opt.watch = 1;
 		return;
@@ -441,7 +450,9 @@ option(int id, const char *v)
 static void
 parse_args(int argc, char **argv)
 {
-	static const char *const modes[] = { "", "watch", "exec", "check", "probe" };
+	static const char *const modes[] = { "", "watch", "exec", "check", "probe",
+	    "credential-helper" };
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int i = 1, k;
 
 	/* errors found before --log json is read are JSON too (a guess, mended below) */
@@ -449,11 +460,19 @@ parse_args(int argc, char **argv)
 		if (strcmp(argv[k], "--log=json") == 0 || (strcmp(argv[k], "--log") == 0 &&
 		    k + 1 < argc && strcmp(argv[k + 1], "json") == 0))
 			msg_json = 1;
-	for (k = 1; argc > 1 && k < 5; k++)
+	for (k = 1; argc > 1 && k < 6; k++)
 		if (strcmp(argv[1], modes[k]) == 0) {
 			opt.verb = k;
 			i = 2;
 		}
+	if (strcmp(base, "docker-credential-crtoken") == 0) {	/* no flags */
+		opt.verb = HELPER;
+		opt.action = argc > 1 ? argv[1] : NULL;
+		i = argc;
+	} else if (opt.verb == HELPER)
+		opt.action = argv[i++];
+	if (opt.verb == HELPER && (opt.action == NULL || opt.action[0] == '-'))
+		usage_error("credential-helper: no action (get, list, store or erase)");
 	for (; i < argc; i++) {
 		const char *a = argv[i], *eq, *v;
 
@@ -723,16 +742,41 @@ configure(struct iam_req *rq)
 	else if (v)
 		cfg.mode = (unsigned long)n;
 	if (opt.format) {
-		static const char *const names[] = { "token", "json", "header", "env" };
+		static const char *const names[] = { "token", "json", "header", "env",
+		    "docker" };
 
-		for (n = 0; n < 4 && strcmp(opt.format, names[n]) != 0; n++)
+		for (n = 0; n < 5 && strcmp(opt.format, names[n]) != 0; n++)
 			;
-		if (n == 4)
-			usage_error("--format %s: not one of token, json, header, env",
-			    opt.format);
+		if (n == 5)
+			usage_error("--format %s: not one of token, json, header, env, "
+			    "docker", opt.format);
 		else
 			cfg.format = (int)n;
 	}
+	if (opt.given >> O_REGISTRY & 1 && cfg.format != IAM_FMT_DOCKER &&
+	    opt.verb != HELPER)
+		usage_error("--registry goes with --format docker and credential-helper");
+	if (cfg.format != IAM_FMT_DOCKER && opt.verb != HELPER)
+		;	/* no registries */
+	else if ((v = env("CRTOKEN_REGISTRIES")) && !(opt.given >> O_REGISTRY & 1))
+		for (;;) {	/* hosts separated by commas or white space */
+			char h[DOCKER_HOST_MAX + 2];
+
+			v += strspn(v, ", \t\n");
+			if (*v == '\0')
+				break;
+			n = (long)strcspn(v, ", \t\n");
+			fmt(h, sizeof h, "%.*s", (int)(n < (long)sizeof h ? n : (long)sizeof h - 1), v);
+			if (n >= (long)sizeof h || docker_add(&docker, h) != 0) {
+				usage_error("CRTOKEN_REGISTRIES: '%.*s' is not a registry host "
+				    "(HOST[:PORT], at most %d of them)", (int)n, v,
+				    DOCKER_HOSTS_MAX);
+				break;
+			}
+			v += n;
+		}
+	if (docker.n == 0 && (cfg.format == IAM_FMT_DOCKER || opt.verb == HELPER))
+		docker_icr(&docker, opt.private);
 	if (opt.output && *opt.output == '\0')
 		usage_error("--output: empty file name");
 	if (opt.output && (strcmp(opt.output, "/dev/stderr") == 0 ||
@@ -742,10 +786,11 @@ configure(struct iam_req *rq)
 	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
 		usage_error("watch: -o FILE is required (a file to keep fresh)");
 	if (((opt.verb == EXEC && !opt.watch) || opt.verb == CHECK) && (opt.output ||
-	    opt.format || opt.mode))
+	    (opt.format && (opt.verb == CHECK || cfg.format != IAM_FMT_DOCKER)) ||
+	    opt.mode))
 		usage_error("%s: no -o, -f or --mode (%s)", opt.verb == EXEC ? "exec" :
-		    "check", opt.verb == EXEC ? "the token goes into the environment; "
-		    "exec --watch can also keep a file" : "the report goes to stdout");
+		    "check", opt.verb == EXEC ? "the token goes into the environment (-f "
+		    "docker: the auth file); exec --watch can also keep a file" : "the report goes to stdout");
 	if ((opt.watch || opt.restart || opt.signal || opt.stop_signal ||
 	    opt.stop_timeout) && (opt.verb != EXEC || !opt.watch))
 		usage_error("--watch and its options go with exec --watch");
@@ -922,6 +967,27 @@ main(int argc, char **argv)
 		finish(r);
 	}
 
+	if (opt.verb == HELPER) {
+		static char key[URL_HOST_MAX + URL_PATH_MAX + 3 * VALUE_MAX + 64];
+		const char *x = env("XDG_RUNTIME_DIR"), *h = env("HOME");
+		struct cred c = { opt.action, opt.token_file, env("CRTOKEN_CACHE"),
+		    env("CRTOKEN_ACCESS_TOKEN_FILE"), key, deadline, exchange };
+		char cache[4096];
+
+		if (c.cache == NULL && (x || h) && fmt(cache, sizeof cache, "%s/%s",
+		    x ? x : h, x ? "crtoken-cache.json" : ".crtoken-cache.json") <
+		    sizeof cache)
+			c.cache = cache;
+		fmt(key, sizeof key, "https://%s:%s%s id=%s name=%s crn=%s scope=%s",
+		    cfg.url.host, cfg.url.port, cfg.url.path, rq.profile_id ? rq.profile_id :
+		    "", rq.profile_name ? rq.profile_name : "", rq.profile_crn ?
+		    rq.profile_crn : "", rq.scope ? rq.scope : "");
+		r = cred_run(&c, &rq, &tok, &fl);
+		disarm();
+		if (r != 0 && r != 1)
+			fl.text[0] = '\0';	/* said on stdout */
+		finish(r);
+	}
 	if ((r = iam_crtoken(opt.token_file, &rq, NULL, &fl)) != 0)
 		finish(r);
 	if ((r = exchange(&rq, deadline)) != 0)
@@ -930,7 +996,7 @@ main(int argc, char **argv)
 	    (unsigned long)tok.len, tok.expires_in);
 	if (opt.verb == EXEC && opt.watch) {
 		struct super s = { opt.cmd, opt.env_name ? opt.env_name :
-		    "IAM_ACCESS_TOKEN", stdfill, opt.output, (unsigned)cfg.mode,
+		    cfg.format == IAM_FMT_DOCKER ? "DOCKER_AUTH_CONFIG" : "IAM_ACCESS_TOKEN", stdfill, opt.output, (unsigned)cfg.mode,
 		    cfg.format, cfg.sig, cfg.stop_sig, cfg.stop_ms, opt.token_file,
 		    cfg.timeout_ms };
 
@@ -939,8 +1005,9 @@ main(int argc, char **argv)
 	}
 	if (opt.verb == EXEC) {
 		disarm();
-		r = exec_run(opt.cmd, opt.env_name ? opt.env_name : "IAM_ACCESS_TOKEN",
-		    &tok, stdfill, &fl);
+		r = exec_run(opt.cmd, opt.env_name ? opt.env_name : cfg.format ==
+		    IAM_FMT_DOCKER ? "DOCKER_AUTH_CONFIG" : "IAM_ACCESS_TOKEN", &tok,
+		    cfg.format, stdfill, &fl);
 		finish(r);
 	}
 

@@ -20,7 +20,7 @@
 
 static volatile sig_atomic_t hup;
 static struct iam_token tok;
-static char out[IAM_TOKEN_MAX + 512];
+static char out[IAM_OUT_MAX];
 
 /*
  * READY: ready_on says it exists (made by us); ready_until is when FILE's

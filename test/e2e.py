@@ -9,6 +9,7 @@ of crtoken is bounded in time, and after every run the CR token and every
 access token the stand-in issued are looked for on stderr: a leak fails the
 test whatever else it checks. Output is one line per test, then a summary.
 """
+import base64
 import calendar
 import hashlib
 import json
@@ -253,6 +254,238 @@ def format_env():
     check(lines[1].startswith("IAM_TOKEN_EXPIRATION=") and
           abs(int(lines[1].split("=")[1]) - (time.time() + 3600)) < 120, "expiration line", r)
     check(len(lines) == 2, "two lines", r)
+
+
+ICR = ["icr.io", "au.icr.io", "br.icr.io", "ca.icr.io", "ca2.icr.io", "de.icr.io", "es.icr.io",
+       "jp.icr.io", "jp2.icr.io", "uk.icr.io", "us.icr.io"]
+
+
+def auths(text):
+    """{host: (user, password)} of a container auth file."""
+    out = {}
+    for host, v in json.loads(text)["auths"].items():
+        check(set(v) == {"auth"}, "only auth: %r" % v)
+        user, _, pw = base64.b64decode(v["auth"], validate=True).decode().partition(":")
+        out[host] = (user, pw)
+    return out
+
+
+@test
+def format_docker_auth_file():
+    r = E.run(["-f", "docker"])
+    expect(r, 0)
+    a = auths(r.out)
+    check(list(a) == ICR and r.out.endswith("}}\n") and r.out.count("\n") == 1,
+          "every ICR domain, one line: %r" % list(a))
+    check(all(v == ("iambearer", E.issued()[-1]) for v in a.values()), "iambearer:TOKEN")
+    r = E.run(["-f", "docker", "--private"] + ["--url", E.url])  # --url beats --private for IAM
+    expect(r, 0)
+    check(list(auths(r.out)) == ["private." + h for h in ICR], "private. forms: %r" % r.out[:80])
+    r = E.run(["-f", "docker", "--registry", "127.0.0.1:5000", "--registry", "Registry.Example:443",
+               "--registry", "[::1]:5001", "--registry", "127.0.0.1:5000"])
+    expect(r, 0)
+    check(list(auths(r.out)) == ["127.0.0.1:5000", "registry.example:443", "[::1]:5001"],
+          "the registries given, lower case, once: %r" % r.out[:200])
+    r = E.run(["-f", "docker"], env={"CRTOKEN_REGISTRIES": " a.example , b.example:5000\tc.example"})
+    expect(r, 0)
+    check(list(auths(r.out)) == ["a.example", "b.example:5000", "c.example"], "CRTOKEN_REGISTRIES")
+    r = E.run(["-f", "docker", "--registry", "d.example"], env={"CRTOKEN_REGISTRIES": "a.example"})
+    check(list(auths(r.out)) == ["d.example"], "--registry beats CRTOKEN_REGISTRIES")
+    d = tempfile.mkdtemp(dir=E.dir)
+    path = os.path.join(d, "config.json")
+    expect(E.run(["-f", "docker", "--registry", "icr.io", "-o", path]), 0)
+    check(stat.S_IMODE(os.stat(path).st_mode) == 0o600 and
+          auths(open(path).read())["icr.io"][1] == E.issued()[-1], "FILE 0600 with the token")
+    for bad in ("", "-x.io", "x-.io", "a..b", "a.b.", "a b", "a/b", "h:0", "h:65536", "h:", "h:1x",
+                "[::1", "ex\u00e4mple.com", "a" * 64 + ".io", ".".join(["abc"] * 64), "h:123456"):
+        r = E.run(["-f", "docker", "--registry", bad])
+        expect(r, 2, "--registry")
+    r = E.run(["-f", "docker"] + sum([["--registry", "r%d.example" % i] for i in range(17)], []))
+    expect(r, 2, "at most 16")
+    expect(E.run(["-f", "docker"], env={"CRTOKEN_REGISTRIES": "ok.example,bad..example"}), 2,
+           "CRTOKEN_REGISTRIES")
+    expect(E.run(["--registry", "icr.io"]), 2, "--registry goes with --format docker")
+    r = E.run([], env={"CRTOKEN_REGISTRIES": "bad..example"})
+    expect(r, 0)  # only read for docker
+
+
+@test
+def exec_docker_auth_config_in_the_environment():
+    r = E.run(["exec", "-f", "docker", "--registry", "icr.io"] + E.base() +
+              ["--", sys.executable, "-c", "import os; print(os.environ['DOCKER_AUTH_CONFIG']); "
+               "print('IAM_ACCESS_TOKEN' in os.environ, os.environ['IAM_TOKEN_EXPIRATION'])"],
+              base=False)
+    expect(r, 0)
+    lines = r.out.splitlines()
+    check(auths(lines[0]) == {"icr.io": ("iambearer", E.issued()[-1])} and
+          lines[1].startswith("False "), "DOCKER_AUTH_CONFIG holds the auth file: %r" % r.out[:100])
+    r = E.run(["exec", "-f", "docker", "--env", "REG_AUTH"] + E.base() +
+              ["--", sys.executable, "-c", "import os; print(os.environ['REG_AUTH'])"], base=False)
+    check(r.code == 0 and list(auths(r.out)) == ICR, "--env NAME: %r" % r.out[:80])
+    for fmt in ("json", "token"):
+        expect(E.run(["exec", "-f", fmt] + E.base() + ["--", "true"], base=False), 2, "exec")
+    # exec --watch: FILE and the environment both hold the auth file
+    d = tempfile.mkdtemp(dir=E.dir)
+    path, rec = os.path.join(d, "auth.json"), os.path.join(d, "rec")
+    p = subprocess.Popen(launch() + ["exec", "--watch", "-f", "docker", "-o", path, "--registry",
+                                     "127.0.0.1:5000"] + E.base() +
+                         ["--", sys.executable, "-c", "import os,time; open(%r,'w').write("
+                          "os.environ['DOCKER_AUTH_CONFIG']); time.sleep(30)" % rec],
+                         env=child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        check(wait_for(lambda: read(rec), 10), "CMD started")
+        check(auths(read(rec)) == auths(read(path)) == {"127.0.0.1:5000": (
+            "iambearer", E.issued()[-1])}, "the same auth file in FILE and the environment")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
+        p.stderr.close()
+
+
+def helper(action, stdin="", env=None, name="docker-credential-crtoken", args=()):
+    """Run the credential helper as clients do: no flags, the environment only."""
+    link = os.path.join(E.dir, "bin", name or "x")
+    if name and not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(os.path.abspath(BIN), link)
+    e = {"IAM_URL": E.url, "SSL_CERT_FILE": E.ca, "CR_TOKEN_FILENAME": E.crfile,
+         "IAM_PROFILE_ID": iam.PROFILE_ID, "CRTOKEN_REGISTRIES": "127.0.0.1:5000 icr.io",
+         "CRTOKEN_CACHE": os.path.join(E.dir, "helper-cache.json")}
+    e.update(env or {})
+    e = {k: v for k, v in e.items() if v is not None}
+    cmd = (([RUNNER] if RUNNER else []) + [link] if name else launch()) + list(args) + \
+        ([action] if action else [])
+    p = subprocess.run(cmd, input=stdin.encode(), env=child_env(e), timeout=30,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    r = Result(p.returncode, p.stdout.decode("utf-8", "replace"),
+               p.stderr.decode("utf-8", "replace"), 0)
+    for t in E.secrets + E.issued():
+        check(t[:40] not in r.err, "a token on the helper's stderr", r)
+    return r
+
+
+@test
+def credential_helper_protocol():
+    cache = os.path.join(E.dir, "helper-cache.json")
+    for f in (cache, cache + ".lock"):
+        if os.path.exists(f):
+            os.unlink(f)
+    n = len(E.requests())
+    E.srv.script("expires=600")
+    for url in ("127.0.0.1:5000", "https://127.0.0.1:5000", "https://ICR.io/v2/\n", " icr.io\n"):
+        r = helper("get", url)
+        check(r.code == 0 and r.err == "", "get %r: %r" % (url, r))
+        j = json.loads(r.out)
+        check(j == {"ServerURL": url.strip(), "Username": "iambearer",
+                    "Secret": E.issued()[-1]}, "the answer: %r" % r.out[:120])
+    check(len(E.requests()) == n + 1, "one exchange for four gets: %d" % (len(E.requests()) - n))
+    st = os.stat(cache)
+    check(stat.S_IMODE(st.st_mode) == 0o600, "cache 0600")
+    c = json.load(open(cache))
+    check(c["access_token"] == E.issued()[-1] and "for" in c and iam.PROFILE_ID in c["for"],
+          "cache holds the token and what it is for")
+    # another profile: the cache is not for it
+    r = helper("get", "icr.io", env={"IAM_PROFILE_ID": None, "IAM_PROFILE_NAME": "other"})
+    check(len(E.requests()) == n + 2 and last_form().get("profile_name") == "other",
+          "another profile exchanges anew: %r" % r)
+    # not a configured registry: the protocol's answer
+    for url in ("docker.io", "https://index.docker.io/v1/", "", "icr.io.evil.example",
+                "evil.example/icr.io"):
+        r = helper("get", url)
+        check(r.code == 1 and r.out == "credentials not found in native keychain\n",
+              "get %r: not found: %r" % (url, r))
+    r = helper("list")
+    check(r.code == 0 and json.loads(r.out) == {"127.0.0.1:5000": "iambearer",
+                                                 "icr.io": "iambearer"}, "list: %r" % r)
+    r = helper("list", env={"CRTOKEN_REGISTRIES": None})
+    check(r.code == 0 and list(json.loads(r.out)) == ICR, "list: the ICR default: %r" % r)
+    for a in ("store", "erase"):
+        r = helper(a, '{"ServerURL":"icr.io","Username":"u","Secret":"s"}')
+        check(r.code == 0 and r.out == "", "%s accepted, nothing changes: %r" % (a, r))
+    check(json.load(open(cache))["access_token"] == E.issued()[-1], "cache untouched")
+    r = helper("frob")
+    check(r.code == 2 and "unknown action" in r.out, "unknown action: %r" % r)
+    # the crtoken form
+    r = helper("get", "icr.io", name=None, args=["credential-helper"])
+    check(r.code == 0 and json.loads(r.out)["Secret"] == E.issued()[-1], "crtoken credential-helper")
+    # failures: the error on stdout, crtoken's class
+    os.unlink(cache)
+    r = helper("get", "icr.io", env={"CR_TOKEN_FILENAME": "/nonexistent/token"})
+    check(r.code == 3 and r.out.startswith("crtoken: ") and "/nonexistent/token" in r.out,
+          "exit 3, said on stdout: %r" % r)
+    E.srv.script("status=400")
+    r = helper("get", "icr.io")
+    check(r.code == 10 and "HTTP 400" in r.out and not os.path.exists(cache),
+          "exit 10, no cache: %r" % r)
+
+
+@test
+def credential_helper_cache_rules():
+    d = tempfile.mkdtemp(dir=E.dir)
+    cache = os.path.join(d, "cache.json")
+    env = {"CRTOKEN_CACHE": cache}
+    E.srv.script("expires=600")
+    n = len(E.requests())
+    check(helper("get", "icr.io", env=env).code == 0 and len(E.requests()) == n + 1, "first")
+    tok = E.issued()[-1]
+    # a token with 60 s or less left is not reused
+    E.srv.script("expires=50")
+    os.unlink(cache)
+    check(helper("get", "icr.io", env=env).code == 0, "short token")
+    short = E.issued()[-1]
+    E.srv.script("expires=600")
+    r = helper("get", "icr.io", env=env)
+    check(len(E.requests()) == n + 3 and json.loads(r.out)["Secret"] == E.issued()[-1] != short,
+          "a token expiring within 60 s is exchanged again")
+    # a cache others can read, or a symlink, is not used (and is replaced)
+    os.chmod(cache, 0o644)
+    helper("get", "icr.io", env=env)
+    check(len(E.requests()) == n + 4 and stat.S_IMODE(os.stat(cache).st_mode) == 0o600,
+          "a cache readable by others is ignored, then replaced 0600")
+    planted = os.path.join(d, "planted.json")
+    with open(planted, "w") as f:
+        json.dump({"access_token": iam.make_jwt({"exp": int(time.time()) + 900}),
+                   "expiration": int(time.time()) + 900, "for": json.load(open(cache))["for"]}, f)
+    os.chmod(planted, 0o600)
+    os.unlink(cache)
+    os.symlink(planted, cache)
+    r = helper("get", "icr.io", env=env)
+    check(len(E.requests()) == n + 5 and json.loads(r.out)["Secret"] == E.issued()[-1],
+          "a symlinked cache is not followed: %r" % r.out[:80])
+    # many helpers at once: one exchange
+    os.unlink(cache)
+    procs = [subprocess.Popen(([RUNNER] if RUNNER else []) +
+                              [os.path.join(E.dir, "bin", "docker-credential-crtoken"), "get"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL,
+                              env=child_env({"IAM_URL": E.url, "SSL_CERT_FILE": E.ca,
+                                             "CR_TOKEN_FILENAME": E.crfile,
+                                             "IAM_PROFILE_ID": iam.PROFILE_ID,
+                                             "CRTOKEN_CACHE": cache}))
+             for _ in range(8)]
+    outs = [p.communicate(b"icr.io", timeout=30)[0] for p in procs]
+    check(all(p.returncode == 0 for p in procs) and len(E.requests()) == n + 6 and
+          len({json.loads(o)["Secret"] for o in outs}) == 1,
+          "8 helpers at once: one exchange, one token (%d)" % (len(E.requests()) - n - 5))
+    # a file a watch keeps (any format): used instead of an exchange while valid
+    kept = os.path.join(d, "kept")
+    expect(E.run(["-f", "header", "-o", kept]), 0)
+    os.unlink(cache)
+    r = helper("get", "icr.io", env=dict(env, CRTOKEN_ACCESS_TOKEN_FILE=kept))
+    check(len(E.requests()) == n + 7 and json.loads(r.out)["Secret"] == E.issued()[-1] and
+          not os.path.exists(cache), "the kept file's token, no exchange")
+    with open(kept, "w") as f:
+        f.write(iam.make_jwt({"exp": int(time.time()) + 30}) + "\n")
+    r = helper("get", "icr.io", env=dict(env, CRTOKEN_ACCESS_TOKEN_FILE=kept))
+    check(len(E.requests()) == n + 8 and json.loads(r.out)["Secret"] == E.issued()[-1],
+          "a kept token expiring within 60 s: exchanged")
+    # no cache place at all: still answers
+    r = helper("get", "icr.io", env={"CRTOKEN_CACHE": None, "HOME": None, "XDG_RUNTIME_DIR": None})
+    check(r.code == 0 and json.loads(r.out)["Secret"] == E.issued()[-1], "no cache: %r" % r)
+    r = helper("get", "icr.io", env={"CRTOKEN_CACHE": None, "HOME": None, "XDG_RUNTIME_DIR": d})
+    check(r.code == 0 and os.path.exists(os.path.join(d, "crtoken-cache.json")),
+          "the default cache in XDG_RUNTIME_DIR")
 
 
 @test
@@ -1767,7 +2000,7 @@ def probe(path, *args):
 
 @test
 def probe_passes_for_every_format():
-    for fmt in ("token", "json", "header", "env"):
+    for fmt in ("token", "json", "header", "env", "docker"):
         path = os.path.join(E.dir, "probe-" + fmt)
         expect(E.run(["-o", path, "-f", fmt], script=["expires=300"]), 0)
         r = probe(path)
@@ -1799,7 +2032,13 @@ def probe_fails_as_documented():
                  (iam.make_jwt({"exp": now + 900}), now + 20)), 15, "expires in"),
         (E.write("probe-json", json.dumps({"access_token": iam.make_jwt({"sub": "x"}),
                                            "expiration": now - 5}) + "\n"), 15, "expired"),
-        (E.write("probe-big", "x" * 40000), 13, "larger"),
+        (E.write("probe-big", "x" * 400000), 13, "larger"),
+        (E.write("probe-docker-user", json.dumps({"auths": {"icr.io": {"auth": base64.b64encode(
+            ("someone:" + iam.make_jwt({"exp": now + 900})).encode()).decode()}}})), 13, "not an"),
+        (E.write("probe-docker-b64", '{"auths":{"icr.io":{"auth":"!!!!"}}}'), 13, "not an"),
+        (E.write("probe-docker-empty", '{"auths":{}}'), 13, "not an"),
+        (E.write("probe-docker-old", json.dumps({"auths": {"icr.io": {"auth": base64.b64encode(
+            ("iambearer:" + iam.make_jwt({"exp": now - 9})).encode()).decode()}}})), 15, "expired"),
         (E.write("probe-nul", iam.make_jwt({"exp": now + 900}) + "\0junk\n"), 13, "not an"),
         (E.write("probe-negative", iam.make_jwt({"exp": -5}) + "\n"), 15, "expired"),
     ]

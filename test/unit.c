@@ -26,6 +26,7 @@
 #include <bearssl.h>
 
 #include "der.h"
+#include "docker.h"
 #include "file.h"
 #include "iam.h"
 #include "json.h"
@@ -2638,6 +2639,113 @@ test_libc(void)
 	nocontext();
 }
 
+static void
+test_docker(void)
+{
+	static const struct { const char *h; int ok; } hosts[] = {
+		{ "icr.io", 1 }, { "us.icr.io", 1 }, { "127.0.0.1:5000", 1 },
+		{ "[::1]:5000", 1 }, { "[fd00::1]", 1 }, { "a-b.c-d.e:65535", 1 },
+		{ "x:1", 1 }, { "0.example", 1 }, { "A.Example", 1 },
+		{ "", 0 }, { ".io", 0 }, { "io.", 0 }, { "a..b", 0 }, { "-a.io", 0 },
+		{ "a-.io", 0 }, { "a.-b", 0 }, { "a b", 0 }, { "a/b", 0 }, { "a_b.io", 0 },
+		{ "h:0", 0 }, { "h:65536", 0 }, { "h:", 0 }, { "h:12a", 0 }, { "h:123456", 0 },
+		{ "[::1", 0 }, { "[]", 0 }, { "[::1]x", 0 }, { "[::g]", 0 }, { "h:1:2", 0 },
+		{ "ex\xc3\xa4mple.io", 0 }, { "https://icr.io", 0 }, { "icr.io/ns", 0 },
+	};
+	static struct docker d;
+	char label[70], name[300], out[2048], host[DOCKER_HOST_MAX + 1];
+	unsigned char dec[64];
+	size_t i, n;
+	long k;
+
+	context("b64_encode and b64_decode");
+	for (i = 0; i <= 40; i++) {
+		unsigned char raw[40];
+		char enc[64];
+
+		for (n = 0; n < i; n++)
+			raw[n] = (unsigned char)(n * 37 + i);
+		n = b64_encode(enc, sizeof enc, raw, i);
+		check(n == (i + 2) / 3 * 4 && strlen(enc) == n);
+		k = b64_decode(dec, sizeof dec, enc, n);
+		check(k == (long)i && memcmp(dec, raw, i) == 0);
+	}
+	check(b64_encode(out, 4, (const unsigned char *)"abc", 3) == 0);
+	check(b64_encode(out, 5, (const unsigned char *)"abc", 3) == 4);
+	check_str(out, "YWJj");
+	b64_encode(out, sizeof out, (const unsigned char *)"iambearer:t", 11);
+	check_str(out, "aWFtYmVhcmVyOnQ=");
+	check(b64_decode(dec, sizeof dec, "aWFt-_==", 8) == -1);	/* not the url set */
+	check(b64_decode(dec, sizeof dec, "aWFtYQ", 6) == -1);	/* padding missing */
+	check(b64_decode(dec, sizeof dec, "aW=t", 4) == -1);
+	check(b64_decode(dec, sizeof dec, "YR==", 4) == -1);	/* not canonical */
+	check(b64_decode(dec, 2, "YWJj", 4) == -1);
+
+	context("docker_add");
+	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		memset(&d, 0, sizeof d);
+		context("docker_add(\"%s\")", esc(hosts[i].h, strlen(hosts[i].h)));
+		check((docker_add(&d, hosts[i].h) == 0) == hosts[i].ok && d.n == hosts[i].ok);
+	}
+	memset(&d, 0, sizeof d);
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	fmt(name, sizeof name, "%s.io", label);
+	check(docker_add(&d, name) == 0);
+	fmt(name, sizeof name, "a%s.io", label);
+	check(docker_add(&d, name) == -1);
+	for (n = 0, i = 0; i < 63; i++)	/* 253 bytes is the most */
+		n = fmtcat(name, sizeof name, n, "%s", i ? ".abc" : "a");
+	check(n == 249 && docker_add(&d, name) == 0);
+	fmtcat(name, sizeof name, n, ".abcd");
+	check(docker_add(&d, name) == -1);
+	memset(&d, 0, sizeof d);
+	check(docker_add(&d, "ICR.io") == 0 && docker_add(&d, "icr.io") == 0 && d.n == 1);
+	check_str(d.host[0], "icr.io");
+	for (i = 1; i < DOCKER_HOSTS_MAX; i++) {
+		fmt(name, sizeof name, "r%lu.example", (unsigned long)i);
+		check(docker_add(&d, name) == 0);
+	}
+	check(d.n == DOCKER_HOSTS_MAX && docker_add(&d, "one.more") == -1);
+	check(docker_add(&d, "r3.example") == 0);	/* a repeat, still fine */
+
+	context("docker_icr");
+	memset(&d, 0, sizeof d);
+	docker_icr(&d, 0);
+	check(d.n == 11 && strcmp(d.host[0], "icr.io") == 0 &&
+	    strcmp(d.host[10], "us.icr.io") == 0);
+	memset(&d, 0, sizeof d);
+	docker_icr(&d, 1);
+	check(d.n == 11 && strcmp(d.host[4], "private.ca2.icr.io") == 0);
+
+	context("docker_server");
+	check(docker_server(&d, "https://private.us.icr.io/v2/\n", host) == 10);
+	check_str(host, "private.us.icr.io");
+	check(docker_server(&d, " PRIVATE.ICR.IO", host) == 0);
+	check(docker_server(&d, "icr.io", host) == -1 && strcmp(host, "icr.io") == 0);
+	check(docker_server(&d, "private.icr.io.evil", host) == -1);
+	check(docker_server(&d, "evil/private.icr.io", host) == -1);
+	check(docker_server(&d, "", host) == -1 && host[0] == '\0');
+	check(docker_server(&d, "http://private.icr.io:443", host) == -1);
+	memset(&d, 0, sizeof d);
+	docker_add(&d, "127.0.0.1:5000");
+	check(docker_server(&d, "127.0.0.1:5000/v2/x", host) == 0);
+
+	context("docker_auths");
+	n = docker_auths(&d, "tok", out, sizeof out);
+	check_str(out, "{\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"aWFtYmVhcmVyOnRvaw==\"}}}");
+	check(n == strlen(out));
+	docker_add(&d, "icr.io");
+	n = docker_auths(&d, "tok", out, sizeof out);
+	check(n == strlen(out) && strstr(out, "==\"},\"icr.io\":{\"auth\":\"aWFtYmVhcmVyOnRvaw==\"}}}"));
+	for (i = 0; i < n + 1; i++) {	/* every cut is seen */
+		char small[200];
+
+		check(docker_auths(&d, "tok", small, i) >= i);
+	}
+	check(docker_auths(&d, "tok", out, n + 1) == n);
+}
+
 int
 main(void)
 {
@@ -2659,6 +2767,7 @@ main(void)
 	test_alloc();
 	test_libc();
 	test_anchor();
+	test_docker();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }

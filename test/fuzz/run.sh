@@ -41,7 +41,7 @@ BRLIB=$BR/build/libbearssl.a
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra"
 INC="-I. -I$BR/inc -I/usr/include"
-SRC="json jwt http msg proxy net der anchors iam file tls retry"
+SRC="json jwt http msg proxy net der anchors iam file tls retry docker"
 
 # ---- tools ----
 
