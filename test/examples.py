@@ -30,6 +30,12 @@ that runs crtoken must:
     3, naming that path, after every flag and setting was checked; exit 2
     would mean a usage error).
 
+Tekton Tasks whose steps name crtoken in an auth file's credHelpers are run
+through the real binary as docker-credential-crtoken with the step's
+environment (list names the registries; get reads the CR token: exit 3).
+Image builders that must run as root (kaniko) are exempt from the non-root
+and read-only checks, not from no privilege escalation and seccomp.
+
 The partial container spec for kubectl debug --custom (a document without
 kind) and the crtoken command lines in examples/debug.md are checked too.
 Needs PyYAML: Debian's python3-yaml, with /usr/bin/python3 (re-executed under
@@ -212,11 +218,22 @@ def check_token(c, spec):
           % (c["name"], m["mountPath"]))
 
 
+# Image builders that must run as root in their own container (kaniko):
+# only no privilege escalation and the seccomp profile are asked of them.
+BUILDERS = ("gcr.io/kaniko-project/executor",)
+
+
 def check_security(spec):
     psc = spec.get("securityContext") or {}
     for where, c in containers(spec):
         sc = c.get("securityContext") or {}
         n = c["name"]
+        sec = (sc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type")
+        if c.get("image", "").rsplit(":", 1)[0] in BUILDERS:
+            check(sc.get("allowPrivilegeEscalation") is False and not is_crtoken(c),
+                  "%s: a builder, still no privilege escalation" % n)
+            check(sec in ("RuntimeDefault", "Localhost"), "%s: seccompProfile %r" % (n, sec))
+            continue
         check(sc.get("readOnlyRootFilesystem") is True, "%s: readOnlyRootFilesystem" % n)
         check(sc.get("allowPrivilegeEscalation") is False, "%s: allowPrivilegeEscalation" % n)
         check("ALL" in ((sc.get("capabilities") or {}).get("drop") or []),
@@ -227,7 +244,6 @@ def check_security(spec):
         check(nonroot is True, "%s: runAsNonRoot true (container or pod)" % n)
         uid = sc.get("runAsUser", psc.get("runAsUser"))
         check(isinstance(uid, int) and uid > 0, "%s: runAsUser %r, not a non-zero UID" % (n, uid))
-        sec = (sc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type")
         check(sec in ("RuntimeDefault", "Localhost"), "%s: seccompProfile %r" % (n, sec))
 
 
@@ -389,6 +405,60 @@ def check_native_sidecar(c, spec):
     check(spec.get("containers"), "no app container after the sidecar")
 
 
+def task_steps(doc):
+    """A Tekton Task's steps with the stepTemplate's env merged in, and a
+    pod-spec-like dict of its volumes."""
+    spec = doc.get("spec") or {}
+    tenv = (spec.get("stepTemplate") or {}).get("env") or []
+    steps = []
+    for st in spec.get("steps") or []:
+        st = dict(st)
+        names = {e["name"] for e in st.get("env") or []}
+        st["env"] = [e for e in tenv if e["name"] not in names] + list(st.get("env") or [])
+        steps.append(st)
+    return steps, {"containers": steps, "volumes": spec.get("volumes") or []}
+
+
+def check_helper_step(st, spec, configmaps):
+    """A step whose auth file names crtoken in credHelpers: the helper gets
+    what it needs from the step's environment, and the real binary, run as
+    docker-credential-crtoken with that environment, lists the registries and
+    answers get by reading the CR token (absent here: exit 3 naming it)."""
+    env = literal_env(st)
+    af = env.get("REGISTRY_AUTH_FILE") or (env.get("DOCKER_CONFIG", "") + "/config.json")
+    m, rel = mount_of(st, af)
+    check(m is not None, "%s: auth file %s is on no volume" % (st["name"], af))
+    vol = [v for v in spec["volumes"] if v["name"] == m["name"]][0]
+    cm = configmaps.get((vol.get("configMap") or {}).get("name"))
+    check(cm is not None and rel in (cm.get("data") or {}), "%s: %s is not in a ConfigMap of "
+          "this file" % (st["name"], af))
+    helpers = json.loads(cm["data"][rel]).get("credHelpers") or {}
+    regs = [h for h, n in helpers.items() if n == "crtoken"]
+    check(regs, "%s: credHelpers names crtoken for no registry" % st["name"])
+    check_token(st, spec)
+    d = tempfile.mkdtemp(prefix="crtoken-examples-")
+    try:
+        link = os.path.join(d, "docker-credential-crtoken")
+        os.symlink(BIN, link)
+        e = {"PATH": "/usr/bin:/bin", "IAM_URL": "https://127.0.0.1:1"}
+        e.update(env)
+        e["CRTOKEN_CACHE"] = os.path.join(d, "cache.json")
+        p = subprocess.run([link, "list"], env=e, timeout=RUN_SECS, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        listed = json.loads(p.stdout or b"{}")
+        check(p.returncode == 0 and all(listed.get(r) == "iambearer" for r in regs),
+              "%s: the helper lists %s, not %s" % (st["name"], list(listed), regs))
+        tok = env.get("CR_TOKEN_FILENAME") or DEFAULT_TOKENS[0]
+        for r in regs:
+            p = subprocess.run([link, "get"], input=("https://%s\n" % r).encode(), env=e,
+                               timeout=RUN_SECS, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out = p.stdout.decode("utf-8", "replace")
+            check(p.returncode == 3 and tok in out, "%s: get %s: exit 3 naming %s expected, "
+                  "got %d: %s" % (st["name"], r, tok, p.returncode, out.strip()[:300]))
+    finally:
+        shutil.rmtree(d)
+
+
 def version():
     with open(os.path.join(TOP, "Makefile")) as f:
         m = re.search(r"^VERSION\s*=\s*(\S+)", f.read(), re.M)
@@ -477,7 +547,7 @@ def markdown_commands(path):
 def collect():
     files = sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
     check(files, "no examples/*.yaml")
-    pods, partial = [], []
+    pods, partial, tasks, configmaps = [], [], [], {}
     for f in files:
         fname = os.path.basename(f)
         try:
@@ -501,8 +571,22 @@ def collect():
                 if spec is not None:
                     pods.append(spec)
                     pod_tests(fname, d, spec)
+                if d["kind"] == "Task" and str(d.get("apiVersion")).startswith("tekton.dev/"):
+                    tasks.append((fname, d))
+                if d["kind"] == "ConfigMap":
+                    configmaps[(d.get("metadata") or {}).get("name")] = d
     add("every pod example runs crtoken, from icr.io/example/crtoken:%s" % version(),
         check_images, files)
+    for fname, d in tasks:
+        steps, tspec = task_steps(d)
+        helped = [st for st in steps if "REGISTRY_AUTH_FILE" in literal_env(st) or
+                  "DOCKER_CONFIG" in literal_env(st)]
+        add("%s Task/%s: uses crtoken as credential helper" % (fname, d["metadata"]["name"]),
+            check, bool(helped), "no step with an auth file")
+        for st in helped:
+            add("%s Task/%s: step %s gets registry credentials from crtoken" % (
+                fname, d["metadata"]["name"], st["name"]), check_helper_step, st, tspec,
+                configmaps)
     for fname, d in partial:
         add(fname + ": a kubectl debug --custom container spec", custom_profile, d, pods)
     md = os.path.join(EXAMPLES, "debug.md")
