@@ -2,8 +2,11 @@
 #
 #   make            ./crtoken, static (musl + BearSSL + jsmn), stripped
 #   make ARCH=aarch64|s390x|ppc64le    ./crtoken-ARCH, with Debian's cross gcc
-#   make test       the whole suite: unit, end to end, network, image, examples,
-#                   sanitizers, memcheck, foreign ARCHes, fuzzing, reproducibility
+#   make test       the whole suite: unit, end to end, network, image, registry,
+#                   examples, sanitizers, memcheck, foreign ARCHes, fuzzing,
+#                   reproducibility
+#   make test-registry         --format docker and the credential helper against
+#                   a local registry, with skopeo, podman and buildah
 #   make check      the quick part: unit, end to end, network, a short chaos run
 #   make chaos      the invariant harness: 1000 seeded fault schedules (CHAOS_N)
 #   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
@@ -215,7 +218,7 @@ TEST_FUZZ_SECONDS = 10
 test: deps-test crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit \
     cross-builds
 	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit e2e net \
-	    chaos image examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
+	    chaos image registry examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
 
 # the quick part: unit tests, end to end, network, the short chaos run
 check: deps-check crtoken $(BUILD)/unit
@@ -285,6 +288,12 @@ test-image: crtoken
 	@sh deps.sh image
 	$(PYTHON) test/image.py ./crtoken
 
+# --format docker and the credential helper with skopeo, podman and buildah
+# against Debian's docker-registry with token auth (test/registry.py)
+test-registry: crtoken
+	@sh deps.sh registry
+	$(PYTHON) test/registry.py ./crtoken
+
 test-examples: crtoken
 	@sh deps.sh examples
 	/usr/bin/python3 test/examples.py ./crtoken
@@ -321,5 +330,5 @@ distclean:
 
 FORCE:
 .PHONY: deps-test deps-check chaos all test check test-asan test-cross cross-builds fuzz reproducible-check dist \
-    bench demo size image image-multiarch test-image test-examples install uninstall \
+    bench demo size image image-multiarch test-image test-registry test-examples install uninstall \
     clean distclean FORCE

@@ -6,8 +6,12 @@
 #                           tinyproxy, dnsmasq and ip for the network tests,
 #                           strace and unshare (make check: no podman, no qemu)
 #   deps.sh test            the above, plus podman and runc for the image,
+#                           docker-registry, skopeo and buildah for the registry,
 #                           python3-yaml, valgrind, clang, the cross compilers
 #   deps.sh image|examples  what test/image.py or test/examples.py needs
+#   deps.sh registry        what test/registry.py needs: docker-registry (Debian's
+#                           CNCF distribution; its service is enabled, on :5000,
+#                           where systemd runs), skopeo, podman, buildah, runc
 #   deps.sh bearssl DIR     fetch Debian's BearSSL source package into DIR and unpack it
 #   deps.sh cross ARCH      cross gcc and musl-dev for ARCH (aarch64, s390x, ppc64le),
 #                           qemu-user-static to run what it builds
@@ -107,13 +111,17 @@ build) build_pkgs ;;
 check) check_pkgs ;;
 test) check_pkgs; need_pkgs "/usr/bin/podman podman" \
 	"/usr/sbin/runc runc" "/usr/lib/podman/netavark netavark" "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" \
+	"/usr/bin/docker-registry docker-registry" "/usr/bin/skopeo skopeo" "/usr/bin/buildah buildah" \
 	"/usr/bin/valgrind valgrind" "clang clang" \
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
 	for a in aarch64 s390x ppc64le; do cross $a; done ;;
 image) build_pkgs; need_pkgs "openssl openssl" "python3 python3" "/usr/bin/podman podman" \
 	"/usr/sbin/runc runc" "/usr/lib/podman/netavark netavark" ;;
+registry) build_pkgs; need_pkgs "openssl openssl" "python3 python3" \
+	"/usr/bin/docker-registry docker-registry" "/usr/bin/skopeo skopeo" "/usr/bin/podman podman" \
+	"/usr/bin/buildah buildah" "/usr/sbin/runc runc" ;;
 examples) build_pkgs; need_pkgs "/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml" ;;
 bearssl) [ $# -eq 2 ] || die "usage: deps.sh bearssl DIR"; need_pkgs "xz xz-utils"; bearssl "$2" ;;
 cross) [ $# -eq 2 ] || die "usage: deps.sh cross ARCH"; cross "$2" ;;
-*) die "usage: deps.sh build|check|test|image|examples|bearssl DIR|cross ARCH" ;;
+*) die "usage: deps.sh build|check|test|image|registry|examples|bearssl DIR|cross ARCH" ;;
 esac

@@ -3,7 +3,8 @@
 # one's summary line; the exit status is 0 only when every suite passed.
 # Run from the top of the tree after make has built what they test.
 #
-#   unit, e2e, net, image, examples     ./crtoken and build/unit
+#   unit, e2e, net, image, registry,    ./crtoken and build/unit
+#   examples
 #   chaos                               ./crtoken under fixed-seed fault schedules
 #   asan-unit, asan-e2e, memcheck       build/asan: ASan+UBSan, valgrind
 #   cross-ARCH-unit, cross-ARCH-e2e     ./crtoken-ARCH under qemu-ARCH-static
@@ -25,6 +26,7 @@ command_for() {
 	net) echo "$py test/net.py ./crtoken" ;;
 	chaos) echo "$py test/chaos.py ./crtoken --seed 1 --n ${CHAOS_N:-60} --jobs 2 --regressions" ;;
 	image) echo "$py test/image.py ./crtoken" ;;
+	registry) echo "$py test/registry.py ./crtoken" ;;
 	examples) echo "/usr/bin/python3 test/examples.py ./crtoken" ;;
 	asan-unit) echo "env $asan_env $ubsan_env build/asan/unit" ;;
 	asan-e2e) echo "env $asan_env $ubsan_env $py test/e2e.py build/asan/crtoken" ;;
