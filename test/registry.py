@@ -773,13 +773,6 @@ def expect_cr(r, code, what):
     check(r.code == code, "%s: exit %d expected" % (what, code), r)
 
 
-def issued_index(tok):
-    try:
-        return E.issued().index(tok)
-    except ValueError:
-        return None
-
-
 def decode_authfile(text, what):
     """{host: (user, password)} of a --format docker file, checking its shape."""
     try:
@@ -1305,6 +1298,41 @@ def helper_protocol_get_list_store_erase():
     check(len(E.requests()) - n == 2 and j2["Secret"] == E.issued()[-1] and
           j1["Secret"] != j2["Secret"], "a 50 s token is not reused: %d exchanges" % (
               len(E.requests()) - n))
+
+
+@test
+def helper_concurrent_gets_one_exchange():
+    """Eight gets at once on an empty CRTOKEN_CACHE (parallel pulls, build
+    steps): one exchange, one token for all."""
+    d, _ = E.fresh("concurrent")
+    env = dict(E.helper_env(os.path.join(d, "cache")), PATH="/usr/bin:/bin", LC_ALL="C")
+    E.srv.script()
+    n = len(E.requests())
+    ps = [subprocess.Popen([os.path.join(E.bin, "docker-credential-crtoken"), "get"], env=env,
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE) for _ in range(8)]
+    for p in ps:	# all started, then all fed: they race for the cache
+        p.stdin.write(E.host.encode())
+        p.stdin.close()
+    outs = []
+    for p in ps:
+        try:	# the answers are small: they fit in the pipes while we wait
+            p.wait(timeout=CRTOKEN_SECS)
+            out, err = p.stdout.read(), p.stderr.read()
+            p.stdout.close()
+            p.stderr.close()
+        except subprocess.TimeoutExpired:
+            for q in ps:
+                q.kill()
+                q.wait()
+            raise
+        r = Result(p.returncode, out.decode(), err.decode(), 0)
+        for t in E.secrets + E.issued():
+            check(t[:40] not in r.err, "a token leaked to stderr", r)
+        outs.append(get_json(r, "concurrent get")["Secret"])
+    check(len(E.requests()) - n == 1, "eight concurrent gets, one IAM exchange: %d" % (
+        len(E.requests()) - n))
+    check(set(outs) == {E.issued()[-1]}, "one token for all eight")
 
 
 @test
