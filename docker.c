@@ -48,22 +48,32 @@ hostlen(const char *s, const char *stop)
 	return s[i] == '\0' || strchr(stop, s[i]) ? i : 0;
 }
 
+/* s[0..n) lower-cased into dst, NUL-terminated */
+static void
+lower(char *dst, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	dst[n] = '\0';
+}
+
 static int
 add(struct docker *d, const char *h, size_t n)
 {
-	size_t i;
+	char low[DOCKER_HOST_MAX + 1];
 	int k;
 
 	if (n == 0 || n > DOCKER_HOST_MAX)
 		return -1;
+	lower(low, h, n);
 	for (k = 0; k < d->n; k++)
-		if (strncmp(d->host[k], h, n) == 0 && d->host[k][n] == '\0')
-			return 0;
+		if (strcmp(d->host[k], low) == 0)
+			return 0;	/* a repeat */
 	if (d->n == DOCKER_HOSTS_MAX)
 		return -1;
-	for (i = 0; i < n; i++)
-		d->host[d->n][i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] + 32 : h[i]);
-	d->host[d->n++][n] = '\0';
+	memcpy(d->host[d->n++], low, n + 1);
 	return 0;
 }
 
@@ -115,9 +125,7 @@ docker_server(const struct docker *d, const char *url, char *host)
 	host[0] = '\0';
 	if (n == 0 || n > DOCKER_HOST_MAX)
 		return -1;
-	for (k = 0; k < (int)n; k++)
-		host[k] = (char)(url[k] >= 'A' && url[k] <= 'Z' ? url[k] + 32 : url[k]);
-	host[n] = '\0';
+	lower(host, url, n);
 	for (k = 0; k < d->n; k++)
 		if (strcmp(d->host[k], host) == 0)
 			return k;

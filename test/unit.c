@@ -2701,6 +2701,7 @@ test_docker(void)
 	check(docker_add(&d, name) == -1);
 	memset(&d, 0, sizeof d);
 	check(docker_add(&d, "ICR.io") == 0 && docker_add(&d, "icr.io") == 0 && d.n == 1);
+	check(docker_add(&d, "ICR.IO") == 0 && d.n == 1);
 	check_str(d.host[0], "icr.io");
 	for (i = 1; i < DOCKER_HOSTS_MAX; i++) {
 		fmt(name, sizeof name, "r%lu.example", (unsigned long)i);

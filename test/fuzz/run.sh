@@ -4,7 +4,7 @@
 # 0: only run the seeds once), then run each on its files in
 # test/fuzz/regressions. One line per harness; the exit status is 0 only
 # when nothing crashed. HARNESS is http, json, iam, jwt, url, proxy, der,
-# msg (or fuzz_http...); default all. See test/fuzz/README.
+# msg, docker (or fuzz_http...); default all. See test/fuzz/README.
 #
 # Everything it writes is under build/fuzz: objects and binaries, a copy of
 # BearSSL built with clang, the working corpora (corpus/<h>: the seeds of
@@ -23,7 +23,7 @@ case ${1-} in
 '' | *[!0-9]*) ;;
 *) secs=$1; shift ;;
 esac
-ALL="http json iam jwt url proxy der msg"
+ALL="http json iam jwt url proxy der msg docker"
 # shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- $ALL
 list=
@@ -298,6 +298,14 @@ dict der <<'EOF'
 -----END CERTIFICATE-----\x0a
 -----BEGIN X509 CERTIFICATE-----\x0a
 -----BEGIN PRIVATE KEY-----\x0a
+EOF
+dict docker <<'EOF'
+icr.io
+private.
+https://
+:5000
+[::1]
+/v2/
 EOF
 dict msg <<'EOF'
 eyJ
