@@ -61,12 +61,14 @@ from_cache(const char *path, const char *key)
 	struct json j = JSON_INIT(jt), cj;
 	struct stat st;
 	const char *why;
-	char k[512];
+	char k[80];
 	long n;
 	long long exp = 0, v;
 	int fd, ok = 0;
 
-	if (path == NULL || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO planted there must not hold us (fstat then refuses it) */
+	if (path == NULL || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0 || st.st_size >= (off_t)sizeof out) {
@@ -104,21 +106,33 @@ from_cache(const char *path, const char *key)
 	return ok;
 }
 
-/* Hold "<cache>.lock" until the process ends, or until deadline: the fd, or -1. */
+/*
+ * Hold "<cache>.lock", this user's own regular file, until the process
+ * ends; wait for it at most half the time left: the fd, or -1 (then go on
+ * without: a lock planted by someone else must not stop us).
+ */
 static int
 lock(const char *cache, long long deadline)
 {
 	struct timespec ts = { 0, 50000000 };
+	struct stat st;
 	char path[4200];
+	long long by = clock_ms() + (deadline - clock_ms()) / 2;
 	int fd;
 
 	if (cache == NULL || fmt(path, sizeof path, "%s.lock", cache) >= sizeof path ||
-	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600)) < 0)
 		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		note("cache lock %s: not this user's file: not used", path);
+		close(fd);
+		return -1;
+	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			break;
-		else if (clock_ms() >= deadline) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || clock_ms() >= by) {
+			note("cache lock %s: %s: going on without it", path,
+			    errno == EWOULDBLOCK ? "still held" : errstr(errno));
 			close(fd);
 			return -1;
 		} else
@@ -146,11 +160,40 @@ fresh(const struct cred *c, struct iam_req *rq, struct iam_token *tok, struct fa
 		n += json_escape(out + n, sizeof out - n, c->key, strlen(c->key));
 		n = fmtcat(out, sizeof out, n, "\"}\n");
 	}
-	if (n >= sizeof out || file_write(c->cache, 0600, out, n, c->deadline, &ig) != 0)
+	if (n >= sizeof out || file_write(c->cache, 0600 | FILE_REPLACE, out, n,
+	    c->deadline, &ig) != 0)
 		note("cache %s: not written: %s", c->cache, n >= sizeof out ?
 		    "too large" : ig.text);
 	explicit_bzero(out, sizeof out);
 	return 0;
+}
+
+/*
+ * The token into tokbuf: the kept file's, the cache's, or, under the lock,
+ * the cache's again (another helper's, meanwhile) or a fresh one. A place
+ * that had none gives its secrets' slots back. 0 or the class.
+ */
+static int
+obtain(const struct cred *c, struct iam_req *rq, struct iam_token *tok,
+    struct fail *f)
+{
+	size_t mark = msg_mark();
+	int fd, r = 0;
+
+	if (from_kept(c->kept))
+		return 0;
+	msg_release(mark);
+	if (from_cache(c->cache, c->key))
+		return 0;
+	msg_release(mark);
+	fd = lock(c->cache, c->deadline);
+	if (fd < 0 || !from_cache(c->cache, c->key)) {
+		msg_release(mark);
+		r = fresh(c, rq, tok, f);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int
@@ -158,8 +201,9 @@ cred_run(const struct cred *c, struct iam_req *rq, struct iam_token *tok,
     struct fail *f)
 {
 	char host[DOCKER_HOST_MAX + 1];
+	const char *url;
 	size_t n = 0;
-	int i, r, fd;
+	int i, r;
 
 	if (strcmp(c->action, "store") == 0 || strcmp(c->action, "erase") == 0) {
 		input();
@@ -181,24 +225,21 @@ cred_run(const struct cred *c, struct iam_req *rq, struct iam_token *tok,
 		note("credential-helper: '%s' is not one of the registries", host);
 		return file_stdout(nf, sizeof nf - 1, f) ? XC_OUTPUT : 1;
 	} else {
-		fd = -1;
-		if (!from_kept(c->kept) && !from_cache(c->cache, c->key) &&
-		    ((fd = lock(c->cache, c->deadline)) < 0 ||
-		    !from_cache(c->cache, c->key)) &&	/* another helper's, meanwhile */
-		    (r = fresh(c, rq, tok, f)) != 0) {
-			if (fd >= 0)
-				close(fd);
+		if ((r = obtain(c, rq, tok, f)) != 0)
 			goto failed;
-		}
-		if (fd >= 0)
-			close(fd);
+		/* ServerURL: the URL as given when it is printable ASCII, else the host */
 		in[strcspn(in, "\r\n")] = '\0';
+		url = in + strspn(in, " \t");
+		for (i = 0; url[i]; i++)
+			if ((unsigned char)url[i] < 0x20 || (unsigned char)url[i] >= 0x7f) {
+				url = host;
+				break;
+			}
 		n = fmt(out, sizeof out, "{\"ServerURL\":\"");
-		n += json_escape(out + n, sizeof out - n, in + strspn(in, " \t"),
-		    strlen(in + strspn(in, " \t")));
+		n += json_escape(out + n, sizeof out - n, url, strlen(url));
 		n = fmtcat(out, sizeof out, n, "\",\"Username\":\"%s\",\"Secret\":\"%s\"}\n",
 		    DOCKER_USER, tokbuf);
-		r = n < sizeof out ? file_stdout(out, n, f) : fail(f, XC_INTERNAL,
+		r = n < sizeof out ? file_stdout(out, n, f) : fail(f, XC_OUTPUT,
 		    "credential-helper: answer over %lu bytes", (unsigned long)sizeof out);
 		explicit_bzero(out, sizeof out);
 		explicit_bzero(tokbuf, sizeof tokbuf);
@@ -206,9 +247,18 @@ cred_run(const struct cred *c, struct iam_req *rq, struct iam_token *tok,
 	}
 failed:
 	explicit_bzero(tokbuf, sizeof tokbuf);
-	fmt(in, sizeof in, "crtoken: %s", f->text);
+	cred_error(f->text);
+	return r;
+}
+
+void
+cred_error(const char *text)
+{
+	struct fail ig;
+	size_t n;
+
+	fmt(in, sizeof in, "crtoken: %s", text);
 	n = msg_redact(out, sizeof out - 1, in);
 	out[n++] = '\n';
-	(void)file_stdout(out, n, &(struct fail){ 0 });
-	return r;
+	(void)file_stdout(out, n, &ig);
 }

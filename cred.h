@@ -20,7 +20,8 @@
  * not owned by this user or readable by others is ignored.
  *
  * Failures: the error line on stdout (the protocol shows it to the user)
- * and crtoken's exit class.
+ * and crtoken's exit class. store, erase, list and an unknown action need
+ * no profile; only get exchanges.
  */
 #ifndef CRED_H
 #define CRED_H
@@ -47,5 +48,8 @@ struct cred {
  */
 int cred_run(const struct cred *c, struct iam_req *rq, struct iam_token *tok,
     struct fail *f);
+
+/* cred_error(): "crtoken: <text>" on stdout, redacted: a failure, in the protocol's channel. */
+void cred_error(const char *text);
 
 #endif

@@ -1,5 +1,6 @@
 /* see docker.h */
 #include <string.h>
+#include <strings.h>
 
 #include "docker.h"
 #include "jwt.h"
@@ -42,8 +43,8 @@ hostlen(const char *s, const char *stop)
 	if (s[i] == ':') {
 		for (i++; s[i] >= '0' && s[i] <= '9' && port < 5; i++, port++)
 			pn = pn * 10 + (unsigned long)(s[i] - '0');
-		if (port == 0 || pn == 0 || pn > 65535)
-			return 0;
+		if (port == 0 || pn == 0 || pn > 65535 || s[i - port] == '0')
+			return 0;	/* none, out of range, or a leading zero */
 	}
 	return s[i] == '\0' || strchr(stop, s[i]) ? i : 0;
 }
@@ -114,13 +115,14 @@ docker_auths(const struct docker *d, const char *token, char *out, size_t cap)
 int
 docker_server(const struct docker *d, const char *url, char *host)
 {
-	const char *p;
 	size_t n;
 	int k;
 
 	url += strspn(url, " \t\r\n");
-	if ((p = strstr(url, "://")) != NULL)
-		url = p + 3;
+	/* http:// or https:// (any case), only at the start */
+	if (strncasecmp(url, "http", 4) == 0 && strncmp(url + 4 + ((url[4] | 32) == 's'),
+	    "://", 3) == 0)
+		url += 7 + ((url[4] | 32) == 's');
 	n = hostlen(url, "/ \t\r\n");
 	host[0] = '\0';
 	if (n == 0 || n > DOCKER_HOST_MAX)

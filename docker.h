@@ -16,7 +16,8 @@
  * (hosts separated by commas or white space), else every IBM Cloud
  * Container Registry domain (icr.io and the regional ones), or their
  * private. forms (--private). A host is a DNS name or an IPv4 address, or
- * an IPv6 one in brackets, with an optional :PORT; stored lower case.
+ * an IPv6 one in brackets, with an optional :PORT (1 to 65535, no leading
+ * zero); stored lower case.
  */
 #ifndef DOCKER_H
 #define DOCKER_H
@@ -50,8 +51,8 @@ size_t docker_auths(const struct docker *d, const char *token, char *out, size_t
 
 /*
  * docker_server(): the registry a helper's server URL names ("icr.io",
- * "https://us.icr.io/v2/", "HOST:5000"): scheme, path and white space
- * dropped, lower-cased into host (DOCKER_HOST_MAX + 1 bytes). The index
+ * "https://us.icr.io/v2/", "HOST:5000"): white space, an http:// or
+ * https:// at the start, and the path dropped, lower-cased into host (DOCKER_HOST_MAX + 1 bytes). The index
  * in d, or -1 when it is none of d's.
  */
 int docker_server(const struct docker *d, const char *url, char *host);

@@ -8,6 +8,8 @@
 #include "docker.h"
 #include "exec.h"
 
+#define ARG_STRLEN_MAX 131072	/* Linux: MAX_ARG_STRLEN, the NUL included */
+
 int
 exec_name_ok(const char *v)
 {
@@ -42,11 +44,17 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok, int format,
 		return fail(f, XC_INTERNAL, "exec: the variable %s=... does not fit",
 		    name);
 	}
+	if (len >= ARG_STRLEN_MAX) {	/* execve() would say E2BIG */
+		explicit_bzero(tokvar, len);
+		return fail(f, XC_OUTPUT, "exec: %s would be %lu bytes, over the %d the "
+		    "kernel takes in one variable; give fewer --registry", name,
+		    (unsigned long)len, ARG_STRLEN_MAX);
+	}
 	fmt(expvar, sizeof expvar, "IAM_TOKEN_EXPIRATION=%lld", tok->expiration);
 	for (v = environ; *v; v++)
 		n++;
 	if ((envp = malloc((n + 3) * sizeof *envp)) == NULL) {
-		explicit_bzero(tokvar, sizeof tokvar);
+		explicit_bzero(tokvar, len);
 		return fail(f, XC_INTERNAL, "exec: out of memory");
 	}
 	for (n = 0, v = environ; *v; v++)
@@ -82,7 +90,7 @@ exec_run(char **cmd, const char *name, const struct iam_token *tok, int format,
 				break;
 		}
 	}
-	explicit_bzero(tokvar, sizeof tokvar);
+	explicit_bzero(tokvar, len);
 	free(envp);
 	fail(f, denied ? 126 : 127, "exec %s: %s", cmd[0][0] ? cmd[0] : "''",
 	    denied ? errstr(err) :

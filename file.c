@@ -184,11 +184,14 @@ file_write(const char *path, unsigned mode, const void *data, size_t n,
 		return fail(f, XC_OUTPUT, "output %s: not a file name", path);
 	got = stat(path, &st) == 0;
 	/* however it is spelled: stdout is written as stdout, stderr never */
-	if (is_fd(path, got ? &st : NULL, 1))
+	if (!(mode & FILE_REPLACE) && is_fd(path, got ? &st : NULL, 1))
 		return file_stdout(data, n, f);
 	if (is_fd(path, got && !S_ISCHR(st.st_mode) ? &st : NULL, 2))
 		return fail(f, XC_OUTPUT, "output %s: that is stderr; a token never "
 		    "goes there", path);
+	if (mode & FILE_REPLACE)
+		got = 0;	/* what is there is replaced, whatever it is */
+	mode &= 07777;
 	if (got && !S_ISREG(st.st_mode)) {
 		if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
 			return in_place(path, data, n, deadline, f);

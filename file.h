@@ -34,8 +34,11 @@ long file_read(const char *path, char *buf, size_t cap, int regular);
  * descriptor 1; /dev/stderr, /dev/fd/2 and the regular file or pipe that
  * descriptor 2 is open on are refused (a token never goes to stderr). A
  * directory, a socket or a block device at path is an error. Returns 0 or
- * XC_OUTPUT with f filled.
+ * XC_OUTPUT with f filled. With FILE_REPLACE in mode, whatever is at path
+ * (a FIFO, a device, a symlink: another user's plant in a shared
+ * directory) is only ever replaced by the rename, never written into.
  */
+#define FILE_REPLACE 0x10000
 int file_write(const char *path, unsigned mode, const void *data, size_t n,
     long long deadline, struct fail *f);
 

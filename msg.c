@@ -514,13 +514,12 @@ emit(const char *event, const struct lf *lf, const char *text, int wait_ms)
 }
 
 void
-msg_urgent(const char *event, long long code, const char *text)
+msg_urgent(const char *event, const struct lf *lf, const char *text)
 {
-	struct lf lf = LF_NONE;
 	int err = errno;
 
-	lf.code = code;
-	emit(event, &lf, text, 0);
+	if (!msg_quiet)
+		emit(event, lf, text, 0);
 	errno = err;
 }
 

@@ -102,8 +102,8 @@ void msg_release(size_t mark);
  * stopped reading) is lost rather than stopping crtoken.
  * msg_error(): an "error" line with its exit class. note(): a "debug" line
  * when msg_verbose is set (-v). say(): a line of watch and exec --watch,
- * unless msg_quiet (-q). msg_urgent(): an event line from a signal handler,
- * only if stderr has room now (async-signal-safe: no waiting, no stdio).
+ * unless msg_quiet (-q). msg_urgent(): the same from a signal handler, only
+ * if stderr has room now (async-signal-safe: no waiting, no stdio).
  */
 #define MSG_WAIT_MS 1000
 struct lf { long long expires_in, attempt, wait_ms, code, signal; };
@@ -113,7 +113,7 @@ void msg_error(int code, const char *text);
 void note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void say(const char *event, const struct lf *lf, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
-void msg_urgent(const char *event, long long code, const char *text);
+void msg_urgent(const char *event, const struct lf *lf, const char *text);
 
 /*
  * msg_redact(): copy s to dst (cap bytes, NUL-terminated) with each registered

@@ -86,12 +86,15 @@ probe_read(const char *path, char *tok, size_t cap, long long *exp, struct fail 
 	struct json cj;
 	const char *t;
 	long n = file_read(path, buf, sizeof buf - 1, 1);
+	size_t used = n < 0 ? sizeof buf : (size_t)n + 1;	/* what is wiped */
 	long long v;
 	int r = 0;
 
-	if (n == -2)
+	if (n == -2) {
+		explicit_bzero(buf, sizeof buf);
 		return fail(f, PROBE_NOTOKEN, "%s: larger than any token crtoken "
 		    "writes", path);
+	}
 	if (n < 0)
 		return fail(f, PROBE_FILE, "%s: %s", path, n == -3 ?
 		    "not a regular file" : errstr(errno));
@@ -116,7 +119,7 @@ probe_read(const char *path, char *tok, size_t cap, long long *exp, struct fail 
 			r = fail(f, PROBE_NOTOKEN, "%s: a token over %lu bytes", path,
 			    (unsigned long)cap);
 	}
-	explicit_bzero(buf, sizeof buf);
+	explicit_bzero(buf, used);
 	explicit_bzero(tokbuf, sizeof tokbuf);
 	return r;
 }

@@ -34,10 +34,10 @@ static volatile sig_atomic_t stopping;	/* SIGTERM or SIGINT came: which */
 static volatile sig_atomic_t told;	/* and it reached CMD */
 static volatile sig_atomic_t ended;	/* CMD ended (status in status) */
 static volatile int status;
-static volatile sig_atomic_t fwded;	/* 1 << N: signal N forwarded, not yet logged */
 static const char *cmd0;		/* CMD's name, for the log */
 static int cut[2] = { -1, -1 };		/* net_cutfd's pipe */
 static char out[IAM_OUT_MAX];
+static size_t outlen;		/* of out, used: what is wiped */
 
 static void
 wake(void)
@@ -46,17 +46,42 @@ wake(void)
 	(void)!write(cut[1], "", 1);
 }
 
-/* Forward to CMD at once; TERM and INT also stop crtoken (an exchange is cut). */
+/* A "signal" line: "exec: <what> SIGHUP (1)<rest> CMD", the name when it has one. */
+static void
+sig_line(int sig, const char *what, const char *rest, int urgent)
+{
+	struct lf lf = LF_NONE;
+	const char *name = "";
+	char text[160];
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigs[i].sig == sig)
+			name = sigs[i].name;
+	lf.signal = sig;
+	fmt(text, sizeof text, "exec: %s SIG%s (%d)%s %s", what, name, sig, rest, cmd0);
+	if (urgent)
+		msg_urgent("signal", &lf, text);
+	else
+		say("signal", &lf, "%s", text);
+}
+
+/*
+ * Forward to CMD at once, and say so (a line per signal, as it happens);
+ * TERM and INT also stop crtoken (an exchange is cut). Every signal is
+ * blocked while this runs.
+ */
 static void
 on_fwd(int sig)
 {
+	pid_t c = child;
 	int err = errno;
 
-	if (child > 0 && kill(child, sig) == 0)
-		fwded |= 1 << sig;
+	if (c > 0 && kill(c, sig) == 0)
+		sig_line(sig, "forwarded", " to", 1);
 	if (sig == SIGTERM || sig == SIGINT) {
 		stopping = sig;
-		told = child > 0;
+		told = c > 0;
 		wake();
 	}
 	errno = err;
@@ -92,34 +117,6 @@ on_chld(int sig)
 	errno = err;
 }
 
-/* A "signal" line: "exec: <what> SIGHUP (1)<rest>", the name when it has one. */
-static void
-say_sig(int sig, const char *what, const char *rest)
-{
-	struct lf lf = LF_NONE;
-	const char *name = "";
-	size_t i;
-
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigs[i].sig == sig)
-			name = sigs[i].name;
-	lf.signal = sig;
-	say("signal", &lf, "exec: %s SIG%s (%d)%s %s", what, name, sig, rest, cmd0);
-}
-
-/* Log what on_fwd() forwarded (with the signals blocked). */
-static void
-said_fwd(void)
-{
-	int sig;
-
-	for (sig = 1; fwded != 0 && sig < 32; sig++)
-		if (fwded & 1 << sig) {
-			fwded &= ~(1 << sig);
-			say_sig(sig, "forwarded", " to");
-		}
-}
-
 /* Wait for a signal, until (monotonic ms; 0: no limit), the mask open opened. */
 static void
 pause_until(long long until, const sigset_t *open)
@@ -133,7 +130,6 @@ pause_until(long long until, const sigset_t *open)
 	ts.tv_nsec = (long)(left % 1000 * 1000000);
 	(void)pselect(0, NULL, NULL, NULL, until ? &ts : NULL, open);
 	reap();
-	said_fwd();
 }
 
 /* Start CMD with tok: 0, or the class (the child reports 126/127 itself). */
@@ -204,6 +200,7 @@ put(const struct super *s, const struct iam_token *tok, struct fail *f)
 	if (s->path == NULL)
 		return 0;
 	n = iam_format(s->format, tok, out, sizeof out);
+	outlen = n < sizeof out ? n : sizeof out;
 	if (n >= sizeof out)
 		return fail(f, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out);
@@ -219,6 +216,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	struct lf lf = LF_NONE;
 	size_t i, mark = msg_mark();
 	long long start_ms = clock_ms(), next, floor, until;
+	char drain[64];
 	int attempt = 0, r;
 
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -232,6 +230,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &open);
 	memset(&sa, 0, sizeof sa);
+	sigfillset(&sa.sa_mask);	/* one handler at a time */
 	sa.sa_handler = on_fwd;
 	for (i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
@@ -254,7 +253,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 	until = start_ms + tok->life_ms;
 	next = start_ms + tok->life_ms * 8 / 10;
 	explicit_bzero(tok->access, sizeof tok->access);
-	explicit_bzero(out, sizeof out);
+	explicit_bzero(out, outlen);
 	for (;;) {
 		while (!ended && !stopping && clock_ms() < next)
 			pause_until(next, &open);
@@ -266,14 +265,13 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 		floor = clock_ms() + MIN_REFRESH_MS;
 		msg_release(mark);
 		net_cut = 0;
-		while (read(cut[0], out, sizeof out) > 0)
+		while (read(cut[0], drain, sizeof drain) > 0)
 			;
 		sigprocmask(SIG_SETMASK, &open, NULL);
 		if ((r = iam_crtoken(s->token_file, rq, NULL, f)) == 0)
 			r = iam_exchange(rq, tok, clock_ms() + s->timeout_ms, f);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		reap();
-		said_fwd();
 		if (stopping || ended)
 			continue;
 		if (r == 0 && (r = put(s, tok, f)) == 0) {
@@ -288,7 +286,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 			    s->path ? s->path : "");
 			if (s->sig) {
 				if (child > 0 && kill(child, s->sig) == 0)
-					say_sig(s->sig, "sent", " to");
+					sig_line(s->sig, "sent", " to", 0);
 			} else {
 				say("restart", NULL, "exec: restarting %s with the new "
 				    "token", cmd0);
@@ -308,7 +306,7 @@ super_run(const struct super *s, struct iam_req *rq, struct iam_token *tok,
 			retry_say("exec", attempt, f, cmd0, until - now, wait);
 		}
 		explicit_bzero(tok->access, sizeof tok->access);
-		explicit_bzero(out, sizeof out);
+		explicit_bzero(out, outlen);
 		iam_wipe();
 	}
 	explicit_bzero(tok->access, sizeof tok->access);

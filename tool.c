@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bearssl.h>
+
 #include "check.h"
 #include "cred.h"
 #include "docker.h"
@@ -163,6 +165,7 @@ enum { ONESHOT, WATCH, EXEC, CHECK, PROBE, HELPER };
 static struct fail fl;
 static struct iam_token tok;
 static char out[IAM_OUT_MAX];
+static size_t outlen;		/* of out, used: what is wiped */
 static long timeout_s = 30;
 static volatile sig_atomic_t writing;	/* the result is being written */
 static volatile sig_atomic_t stopped;	/* the exit code a signal asked for meanwhile */
@@ -171,7 +174,7 @@ static void
 wipe(void)
 {
 	explicit_bzero(&tok, sizeof tok);
-	explicit_bzero(out, sizeof out);
+	explicit_bzero(out, outlen);
 	iam_wipe();
 	tls_end();
 	msg_forget();
@@ -183,6 +186,8 @@ finish(int code)
 	/* print while the secrets are still registered (and intact) for redaction */
 	if (code != 0 && !opt.quiet && fl.text[0])
 		msg_error(code, fl.text);
+	if (code != 0 && opt.verb == HELPER && fl.text[0])
+		cred_error(fl.text);	/* the protocol's channel too */
 	wipe();
 	exit(code);
 }
@@ -231,6 +236,7 @@ static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
 static void
 on_stop(int sig)
 {
+	struct lf lf = LF_NONE;
 	char line[80];
 	int code = sig == SIGALRM ? XC_TIMEOUT : opt.verb == WATCH &&
 	    (sig == SIGTERM || sig == SIGINT) ? 0 : 128 + sig;
@@ -247,8 +253,13 @@ on_stop(int sig)
 		    timeout_s);
 	else
 		fmt(line, sizeof line, "stopped by signal %d", sig);
-	if (!opt.quiet)
-		msg_urgent(sig == SIGALRM ? "error" : "stop", code, line);
+	lf.code = code;
+	msg_urgent(sig == SIGALRM ? "error" : "stop", &lf, line);
+	if (opt.verb == HELPER) {	/* the protocol's channel too */
+		char l2[sizeof line + 16];
+
+		(void)!write(1, l2, fmt(l2, sizeof l2, "crtoken: %s\n", line));
+	}
 	if (opt.verb == CHECK && opt.json && !check_printing) {	/* still one object */
 		char js[sizeof line + 48];
 		struct pollfd p = { 1, POLLOUT, 0 };
@@ -261,7 +272,7 @@ on_stop(int sig)
 	}
 	iam_wipe();
 	explicit_bzero(&tok, sizeof tok);
-	explicit_bzero(out, sizeof out);
+	explicit_bzero(out, outlen);
 	_exit(code);
 }
 
@@ -462,14 +473,16 @@ parse_args(int argc, char **argv)
 {
 	static const char *const modes[] = { "", "watch", "exec", "check", "probe",
 	    "credential-helper" };
-	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *a0 = argc > 0 ? argv[0] : "", *base = strrchr(a0, '/') ?
+	    strrchr(a0, '/') + 1 : a0;
 	int i = 1, k;
 
-	/* errors found before --log json is read are JSON too (a guess, mended below) */
+	/* errors found before --log is read are in its format too (a guess, the
+	   last --log before "--" wins; mended below) */
 	for (k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
-		if (strcmp(argv[k], "--log=json") == 0 || (strcmp(argv[k], "--log") == 0 &&
-		    k + 1 < argc && strcmp(argv[k + 1], "json") == 0))
-			msg_json = 1;
+		if (strncmp(argv[k], "--log", 5) == 0 && (argv[k][5] == '=' ||
+		    (argv[k][5] == '\0' && k + 1 < argc)))
+			msg_json = strcmp(argv[k][5] ? argv[k] + 6 : argv[k + 1], "json") == 0;
 	for (k = 1; argc > 1 && k < 6; k++)
 		if (strcmp(argv[1], modes[k]) == 0) {
 			opt.verb = k;
@@ -682,7 +695,8 @@ profile(struct iam_req *rq)
 			    side, &flag[k]);
 		}
 	}
-	if (!rq->profile_id && !rq->profile_name && !rq->profile_crn)
+	if (!rq->profile_id && !rq->profile_name && !rq->profile_crn &&
+	    !(opt.verb == HELPER && strcmp(opt.action, "get") != 0))
 		config_error(CHECK_PROFILE, "no trusted profile: give --profile-id, "
 		    "--profile-name, --profile-crn or --profile (or IAM_PROFILE_ID, "
 		    "IAM_PROFILE_NAME, IAM_PROFILE_CRN, IBMCLOUD_CR_PROFILE)");
@@ -793,6 +807,9 @@ configure(struct iam_req *rq)
 	    strcmp(opt.output, "/dev/fd/2") == 0 ||
 	    strcmp(opt.output, "/proc/self/fd/2") == 0))
 		usage_error("--output %s: a token never goes to stderr", opt.output);
+	if (opt.verb == HELPER && (opt.output || opt.format || opt.mode))
+		usage_error("credential-helper: no -o, -f or --mode (the answer goes to "
+		    "stdout)");
 	if (opt.verb == WATCH && (!opt.output || strcmp(opt.output, "-") == 0))
 		usage_error("watch: -o FILE is required (a file to keep fresh)");
 	if (((opt.verb == EXEC && !opt.watch) || opt.verb == CHECK) && (opt.output ||
@@ -904,7 +921,8 @@ probe(void)
 {
 	long s = 60;
 
-	if (opt.given & ~(1UL << O_MINVALID | 1UL << O_VERBOSE | 1UL << O_QUIET))
+	if (opt.given & ~(1UL << O_MINVALID | 1UL << O_VERBOSE | 1UL << O_QUIET |
+	    1UL << O_LOG))
 		usage_error("probe: only FILE and --min-valid apply (crtoken probe "
 		    "FILE [--min-valid SECONDS])");
 	if (!opt.probe_file)
@@ -939,6 +957,12 @@ main(int argc, char **argv)
 		sigaction(stop_signals[n], &sa, NULL);
 	if (opt.verb == PROBE)
 		finish(probe());
+	if (opt.verb == HELPER && strcmp(opt.action, "get") != 0 &&
+	    strcmp(opt.action, "list") != 0) {	/* store, erase: no configuration */
+		struct cred c = { opt.action, NULL, NULL, NULL, NULL, 0, NULL };
+
+		finish(cred_run(&c, &rq, &tok, &fl) == 0 ? 0 : (fl.text[0] = '\0', XC_USAGE));
+	}
 	configure(&rq);
 	/* one-shot, exec and check: the deadline covers everything from the
 	   start, name resolution included; the timer is the last resort behind it */
@@ -978,8 +1002,12 @@ main(int argc, char **argv)
 	}
 
 	if (opt.verb == HELPER) {
-		static char key[URL_HOST_MAX + URL_PATH_MAX + 3 * VALUE_MAX + 64];
 		const char *x = env("XDG_RUNTIME_DIR"), *h = env("HOME");
+		const char *part[] = { cfg.url.host, cfg.url.port, cfg.url.path,
+		    rq.profile_id, rq.profile_name, rq.profile_crn, rq.scope };
+		br_sha256_context sh;
+		unsigned char d[32];
+		char key[65], len[24];
 		struct cred c = { opt.action, opt.token_file, env("CRTOKEN_CACHE"),
 		    env("CRTOKEN_ACCESS_TOKEN_FILE"), key, deadline, exchange };
 		char cache[4096];
@@ -988,10 +1016,19 @@ main(int argc, char **argv)
 		    x ? x : h, x ? "crtoken-cache.json" : ".crtoken-cache.json") <
 		    sizeof cache)
 			c.cache = cache;
-		fmt(key, sizeof key, "https://%s:%s%s id=%s name=%s crn=%s scope=%s",
-		    cfg.url.host, cfg.url.port, cfg.url.path, rq.profile_id ? rq.profile_id :
-		    "", rq.profile_name ? rq.profile_name : "", rq.profile_crn ?
-		    rq.profile_crn : "", rq.scope ? rq.scope : "");
+		/* what the token is for: SHA-256 of the IAM URL, the profile and the
+		   scope, each part length-prefixed (no two lists hash alike) */
+		br_sha256_init(&sh);
+		for (n = 0; n < sizeof part / sizeof part[0]; n++) {
+			const char *p = part[n] ? part[n] : "";
+
+			br_sha256_update(&sh, len, fmt(len, sizeof len, "%d:%lu:", part[n] !=
+			    NULL, (unsigned long)strlen(p)));
+			br_sha256_update(&sh, p, strlen(p));
+		}
+		br_sha256_out(&sh, d);
+		for (n = 0; n < 32; n++)
+			fmt(key + 2 * n, 3, "%x%x", d[n] >> 4, d[n] & 15);
 		r = cred_run(&c, &rq, &tok, &fl);
 		disarm();
 		if (r != 0 && r != 1)
@@ -1022,6 +1059,7 @@ main(int argc, char **argv)
 	}
 
 	n = iam_format(cfg.format, &tok, out, sizeof out);
+	outlen = n < sizeof out ? n : sizeof out;
 	if (n >= sizeof out)
 		finish(fail(&fl, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out));

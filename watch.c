@@ -21,6 +21,7 @@
 static volatile sig_atomic_t hup;
 static struct iam_token tok;
 static char out[IAM_OUT_MAX];
+static size_t outlen;		/* of out, used: what is wiped */
 
 /*
  * READY: ready_on says it exists (made by us); ready_until is when FILE's
@@ -66,14 +67,14 @@ on_expiry(int sig)
 static void
 on_term(int sig)
 {
-	int code = sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig;
+	struct lf lf = LF_NONE;
 
+	lf.code = sig == SIGTERM || sig == SIGINT ? 0 : 128 + sig;
 	file_abort();
 	if (ready_path != NULL)
 		(void)unlink(ready_path);
-	if (!msg_quiet)
-		msg_urgent("stop", code, "watch: stopping");
-	_exit(code);
+	msg_urgent("stop", &lf, "watch: stopping");
+	_exit((int)lf.code);
 }
 
 /*
@@ -206,6 +207,7 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *until
 		return r;
 	*until = clock_ms() + tok.life_ms;
 	n = iam_format(w->format, &tok, out, sizeof out);
+	outlen = n < sizeof out ? n : sizeof out;
 	if (n >= sizeof out)
 		return fail(f, XC_INTERNAL, "output: over %lu bytes",
 		    (unsigned long)sizeof out);
@@ -224,7 +226,7 @@ refresh(const struct watch *w, struct iam_req *rq, size_t mark, long long *until
 static void
 forget(void)
 {
-	explicit_bzero(out, sizeof out);
+	explicit_bzero(out, outlen);
 	explicit_bzero(tok.access, sizeof tok.access);
 	iam_wipe();
 }

@@ -383,8 +383,8 @@ def credential_helper_protocol():
     st = os.stat(cache)
     check(stat.S_IMODE(st.st_mode) == 0o600, "cache 0600")
     c = json.load(open(cache))
-    check(c["access_token"] == E.issued()[-1] and "for" in c and iam.PROFILE_ID in c["for"],
-          "cache holds the token and what it is for")
+    check(c["access_token"] == E.issued()[-1] and re.match("^[0-9a-f]{64}$", c["for"]),
+          "cache holds the token and what it is for (a SHA-256): %r" % c.get("for"))
     # another profile: the cache is not for it
     r = helper("get", "icr.io", env={"IAM_PROFILE_ID": None, "IAM_PROFILE_NAME": "other"})
     check(len(E.requests()) == n + 2 and last_form().get("profile_name") == "other",
@@ -486,6 +486,143 @@ def credential_helper_cache_rules():
     r = helper("get", "icr.io", env={"CRTOKEN_CACHE": None, "HOME": None, "XDG_RUNTIME_DIR": d})
     check(r.code == 0 and os.path.exists(os.path.join(d, "crtoken-cache.json")),
           "the default cache in XDG_RUNTIME_DIR")
+
+
+@test
+def credential_helper_hostile_places_and_inputs():
+    """After an adversarial review: plants in a shared directory, odd URLs, slots."""
+    d = tempfile.mkdtemp(dir=E.dir)
+    os.chmod(d, 0o777)  # an emptyDir
+    cache = os.path.join(d, "cache.json")
+    env = {"CRTOKEN_CACHE": cache}
+    E.srv.script("expires=600")
+    # a FIFO planted at the cache path by another user is replaced, never written into
+    os.mkfifo(cache, 0o622)
+    got = []
+    fd = os.open(cache, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = helper("get", "icr.io", env=env)
+        time.sleep(0.2)
+        try:
+            got.append(os.read(fd, 65536))
+        except BlockingIOError:
+            got.append(b"")
+    finally:
+        os.close(fd)
+    check(r.code == 0 and got == [b""], "nothing written into the FIFO: %r %r" % (r, got))
+    st = os.lstat(cache)
+    check(stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600,
+          "the FIFO replaced by the 0600 cache")
+    # a symlink planted there: replaced, its target untouched
+    target = os.path.join(d, "target")
+    with open(target, "w") as f:
+        f.write("theirs\n")
+    os.unlink(cache)
+    os.symlink(target, cache)
+    r = helper("get", "icr.io", env=env)
+    check(r.code == 0 and open(target).read() == "theirs\n" and
+          stat.S_ISREG(os.lstat(cache).st_mode), "the symlink replaced, not followed")
+    # a lock file someone else owns and holds: not waited for
+    if ROOT:
+        lock = cache + ".lock"
+        os.unlink(cache)
+        if os.path.exists(lock):
+            os.unlink(lock)
+        with open(lock, "w"):
+            pass
+        os.chown(lock, 65534, 65534)
+        os.chmod(lock, 0o666)
+        holder = subprocess.Popen([sys.executable, "-c", "import fcntl,sys,time; "
+                                   "f=open(sys.argv[1]); fcntl.flock(f, fcntl.LOCK_EX); "
+                                   "print('held', flush=True); time.sleep(20)", lock],
+                                  stdout=subprocess.PIPE)
+        try:
+            holder.stdout.readline()
+            t0 = time.monotonic()
+            r = helper("get", "icr.io", env=env, args=())
+            check(r.code == 0 and time.monotonic() - t0 < 3,
+                  "a planted lock is not waited for: %r %.1fs" % (r, time.monotonic() - t0))
+        finally:
+            holder.kill()
+            holder.wait()
+    # a scheme only at the start
+    for url in ("evil.example:5000/v2/://icr.io/", "evil.example://icr.io", "ftp://icr.io"):
+        r = helper("get", url, env=env)
+        check(r.code == 1 and r.out == "credentials not found in native keychain\n",
+              "%r: not found: %r" % (url, r))
+    # the URL echoed only when printable ASCII
+    r = helper("get", "icr.io/\xe9\x01", env=env)
+    check(r.code == 0 and json.loads(r.out)["ServerURL"] == "icr.io", "ServerURL: %r" % r.out)
+    # every source tried still leaves room to redact the error (no "withheld")
+    kept = os.path.join(d, "kept")
+    with open(kept, "w") as f:
+        f.write(iam.make_jwt({"exp": int(time.time()) + 30}) + "\n")
+    os.unlink(cache)
+    r = helper("get", "icr.io", env=dict(env, CRTOKEN_ACCESS_TOKEN_FILE=kept,
+                                         HTTPS_PROXY="http://user:secretpassword@127.0.0.1:9"))
+    check(r.code == 5 and r.out.startswith("crtoken: ") and "withheld" not in r.out and
+          "secretpassword" not in r.out + r.err, "the proxy's error, said: %r" % r)
+    # a long scope: the cache still serves it
+    n = len(E.requests())
+    for _ in range(3):
+        helper(None, "icr.io", args=["credential-helper", "get", "--scope", "s" * 900],
+               name=None, env=env)
+    check(len(E.requests()) == n + 1, "one exchange with a 900-byte scope: %d"
+          % (len(E.requests()) - n))
+    # configuration errors reach stdout; store, erase and list need no profile
+    r = helper("get", "icr.io", env={"IAM_PROFILE_ID": None})
+    check(r.code == 2 and r.out.startswith("crtoken: ") and "profile" in r.out,
+          "no profile: said on stdout: %r" % r)
+    for a in ("store", "erase", "list"):
+        r = helper(a, "{}", env={"IAM_PROFILE_ID": None})
+        check(r.code == 0, "%s without a profile: %r" % (a, r))
+    r = helper(None, "icr.io", name=None, args=["credential-helper", "get", "-o", "x"])
+    check(r.code == 2 and "-o" in r.out, "no -o for the helper: %r" % r)
+
+
+@test
+def exec_docker_environment_too_large():
+    regs = sum([["--registry", ("r%02d." % i) + "a" * 60 + ".example"] for i in range(16)], [])
+    big = iam.make_jwt({"exp": int(time.time()) + 600, "pad": "x" * 7000})
+    r = E.run(["exec", "-f", "docker"] + regs + E.base() + ["--", "true"], base=False,
+              script=["access=" + big])
+    expect(r, 14, "over the 131072 the kernel takes", "fewer --registry")
+    r = E.run(["exec", "-f", "docker"] + regs[:4] + E.base() + ["--", "true"], base=False,
+              script=["access=" + big])
+    expect(r, 0)  # the same token for 2 registries fits
+
+
+@test
+def log_json_forwarded_signals_each_at_once():
+    """During a hanging refresh: each forwarded signal is a line of its own, at once."""
+    s = Supervised(["--log", "json", "--timeout", "20"], ["expires=3", "resp=hang"])
+    check(s.wait_for(lambda: s.starts(), 10), "started")
+    time.sleep(3.0)  # the refresh at 2.4 s hangs
+    sent = []
+    for _ in range(3):
+        s.p.send_signal(signal.SIGUSR1)
+        sent.append(time.time())
+        time.sleep(0.3)
+    check(s.wait_for(lambda: sum(l.startswith("sig ") and l.split()[2] == "10"
+                                 for l in s.lines()) == 3, 5), "three USR1 reached CMD")
+    code = s.end()
+    fw = [j for j in events(jlog(s.err), "signal") if j["signal"] == 10]
+    t = [calendar.timegm(time.strptime(j["time"][:19], "%Y-%m-%dT%H:%M:%S")) +
+         int(j["time"][20:23]) / 1000 for j in fw]
+    check(len(fw) == 3 and all(abs(a - b) < 1.5 for a, b in zip(t, sent)),
+          "a line per signal, when it came: %r %r" % (fw, sent))
+    check(code == 0, "exit 0: %s" % code)
+
+
+@test
+def log_json_prescan_and_probe():
+    r = E.run(["--log", "json", "--log=text", "--bogus"])
+    check(r.code == 2 and r.err.startswith("crtoken: "), "the last --log wins: %r" % r.err)
+    r = E.run(["--log=text", "--log", "json", "--bogus"])
+    check(r.code == 2 and json.loads(r.err)["code"] == 2, "the last --log wins: %r" % r.err)
+    r = E.run(["probe", "/nonexistent/x", "--log", "json"], base=False)
+    j = json.loads(r.err)
+    check(r.code == 3 and j["event"] == "error" and j["code"] == 3, "probe --log json: %r" % r.err)
 
 
 @test

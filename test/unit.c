@@ -1702,7 +1702,13 @@ static void say_exit(void)
 	lf.code = 137;
 	say("child_exit", &lf, "exec: app was killed by signal 9");
 }
-static void say_urgent(void) { msg_urgent("stop", 0, "watch: stopping"); }
+static void say_urgent(void)
+{
+	struct lf lf = LF_NONE;
+
+	lf.code = 0;
+	msg_urgent("stop", &lf, "watch: stopping");
+}
 static void say_note(void) { note("resolving %s:%d", "iam.cloud.ibm.com", 443); }
 
 static void
@@ -2651,6 +2657,7 @@ test_docker(void)
 		{ "h:0", 0 }, { "h:65536", 0 }, { "h:", 0 }, { "h:12a", 0 }, { "h:123456", 0 },
 		{ "[::1", 0 }, { "[]", 0 }, { "[::1]x", 0 }, { "[::g]", 0 }, { "h:1:2", 0 },
 		{ "ex\xc3\xa4mple.io", 0 }, { "https://icr.io", 0 }, { "icr.io/ns", 0 },
+		{ "icr.io:0443", 0 }, { "icr.io:0", 0 },
 	};
 	static struct docker d;
 	char label[70], name[300], out[2048], host[DOCKER_HOST_MAX + 1];
@@ -2728,6 +2735,10 @@ test_docker(void)
 	check(docker_server(&d, "evil/private.icr.io", host) == -1);
 	check(docker_server(&d, "", host) == -1 && host[0] == '\0');
 	check(docker_server(&d, "http://private.icr.io:443", host) == -1);
+	check(docker_server(&d, "HTTP://private.icr.io", host) == 0);
+	check(docker_server(&d, "evil.example:5000/v2/://private.icr.io/", host) == -1);
+	check(docker_server(&d, "evil.example://private.icr.io", host) == -1);
+	check(docker_server(&d, "ftp://private.icr.io", host) == -1);
 	memset(&d, 0, sizeof d);
 	docker_add(&d, "127.0.0.1:5000");
 	check(docker_server(&d, "127.0.0.1:5000/v2/x", host) == 0);

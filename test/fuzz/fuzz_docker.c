@@ -5,7 +5,7 @@
  *   - docker_add() of the input (up to a NUL): 0 only for a host the model
  *     here accepts (labels of letters, digits and inner hyphens, at most 63
  *     bytes each and 253 in all, or [hex digits, colons, dots], then an
- *     optional :PORT in 1..65535 without more than 5 digits); the stored
+ *     optional :PORT in 1..65535, 1 to 5 digits, no leading zero); the stored
  *     host is the input lower-cased; adding it again adds nothing.
  *   - docker_server() of the raw input: a host (lower case, never longer
  *     than DOCKER_HOST_MAX, NUL-terminated) that docker_add() accepts when
@@ -59,7 +59,8 @@ model(const char *s)
 		return 0;
 	for (; s[i] >= '0' && s[i] <= '9'; i++, digits++)
 		port = digits < 6 ? port * 10 + (unsigned long)(s[i] - '0') : port;
-	return s[i] == '\0' && digits >= 1 && digits <= 5 && port >= 1 && port <= 65535;
+	return s[i] == '\0' && digits >= 1 && digits <= 5 && port >= 1 && port <= 65535 &&
+	    s[i - digits] != '0';
 }
 
 int
