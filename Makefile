@@ -81,13 +81,13 @@ BRCFLAGS = -W -Wall -Oz -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
     -fno-asynchronous-unwind-tables -fno-unwind-tables
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
-SRC = tool iam http tls der net proxy json jwt file msg anchors alloc watch check exec retry \
+SRC = tool iam http tls der net dns proxy json jwt file msg anchors alloc watch check exec retry \
     libc probe super docker cred
 OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
-    $(O)/proxy.o $(O)/net.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
+    $(O)/proxy.o $(O)/net.o $(O)/dns.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
     $(O)/roots.o $(O)/alloc.o $(O)/libc.o $(O)/docker.o
-HDR = msg.h json.h jwt.h http.h tls.h net.h file.h iam.h anchors.h der.h proxy.h \
+HDR = msg.h json.h jwt.h http.h tls.h net.h dns.h file.h iam.h anchors.h der.h proxy.h \
       watch.h check.h exec.h retry.h probe.h super.h docker.h cred.h
 
 all: $(OUT)
@@ -166,7 +166,7 @@ ASAN_CC = gcc
 ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=address,undefined \
     -fno-sanitize-recover=all
 # every source but alloc.c and libc.c: glibc brings its own (and the sanitizers their allocator)
-ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c proxy.c json.c jwt.c file.c msg.c \
+ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c dns.c proxy.c json.c jwt.c file.c msg.c \
     anchors.c watch.c check.c exec.c retry.c probe.c super.c docker.c cred.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
@@ -187,7 +187,7 @@ $(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
 	$(ASAN_CC) $(ASAN_DEFS) -std=c11 -g -O1 -Wl,-z,now -o $@ $(ASAN_SRC) $(BUILD)/roots.c \
 	    $(ASAN_BRLIB)
 
-UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c file.c retry.c iam.c tls.c \
+UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c dns.c file.c retry.c iam.c tls.c \
     anchors.c libc.c docker.c
 # libc.c as crt_qsort...: tested against glibc's
 $(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)

@@ -1,14 +1,13 @@
 /*
  * libc.c: smaller stand-ins for functions that musl's resolver
- * (getaddrinfo) calls. Defined here, they keep musl's larger ones out of
- * the static link (about 6 KB): strstr, a two-way search, finds words in
- * short lines (resolv.conf's, ours); qsort, a smoothsort, sorts at most 48
- * addresses; mbstowcs (with mbsrtowcs) only measures a host name in the C
- * locale, where each byte is one character; strtoul and strtoull (with
- * __intscan) read resolv.conf's numbers, port numbers, inet_aton's parts
- * (base 0: 0x hex, 0 octal) and IPv6 scope ids. Each keeps the C
- * standard's contract. With LIBC_PREFIXED they are crt_qsort... instead,
- * built beside another libc's for differential tests (test/unit.c).
+ * (getaddrinfo) called, before dns.c replaced it. Defined here, they keep
+ * musl's larger ones out of the static link: strstr, a two-way search,
+ * finds words in short lines (resolv.conf's, /etc/hosts', ours); strtoul
+ * (with __intscan) reads inet_aton()'s parts (base 0: 0x hex, 0 octal).
+ * qsort, mbstowcs and strtoull have no caller left and stay out of the
+ * link (--gc-sections). Each keeps the C standard's contract. With
+ * LIBC_PREFIXED they are crt_qsort... instead, built beside another
+ * libc's for differential tests (test/unit.c).
  */
 #include <errno.h>
 #include <limits.h>

@@ -1,22 +1,17 @@
 /* see net.h */
-#define _GNU_SOURCE	/* pipe2() in glibc (the sanitizer builds) */
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "net.h"
 
 long long
@@ -69,166 +64,65 @@ net_wait(int fd, short events, long long deadline)
 	}
 }
 
-/* ---- name resolution, in a child process ---- */
+/* ---- name resolution ---- */
 
-#define ADDRS_MAX 16
+#define ADDRS_MAX 16	/* the first of the resolver's order that are tried */
 
-/* What the child sends back, in one write (well under PIPE_BUF). */
 struct answer {
-	int32_t r;		/* getaddrinfo()'s result */
-	int32_t err;		/* errno, for EAI_SYSTEM */
-	int32_t n;
+	int n;
 	struct {
-		int32_t family;
-		uint32_t len;
+		socklen_t len;
 		struct sockaddr_in6 sa;	/* or a sockaddr_in */
 	} a[ADDRS_MAX];
 };
-
-static _Noreturn void
-resolver(int wfd, const char *host, const char *port)
-{
-	static struct answer a;
-	struct addrinfo hints, *res, *ai;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	a.r = getaddrinfo(host, port, &hints, &res);
-	a.err = errno;
-	if (a.r == 0) {
-		for (ai = res; ai != NULL && a.n < ADDRS_MAX; ai = ai->ai_next)
-			if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-			    ai->ai_addrlen <= sizeof a.a[0].sa) {
-				a.a[a.n].family = ai->ai_family;
-				a.a[a.n].len = (uint32_t)ai->ai_addrlen;
-				memcpy(&a.a[a.n].sa, ai->ai_addr, ai->ai_addrlen);
-				a.n++;
-			}
-		freeaddrinfo(res);
-	}
-	(void)write_all(wfd, &a, sizeof a);
-	_exit(0);
-}
-
-/* An IP literal as getaddrinfo() would give it: 1, or 0 when host is not one. */
-static int
-literal(const char *host, const char *port, struct answer *a)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->a[0].sa;
-	struct sockaddr_in6 *s6 = &a->a[0].sa;
-	uint16_t pn = 0;
-	const char *p;
-
-	for (p = port; *p; p++)
-		pn = (uint16_t)(pn * 10 + (*p - '0'));
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(pn);
-		a->a[0].family = AF_INET;
-		a->a[0].len = sizeof *s4;
-	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(pn);
-		a->a[0].family = AF_INET6;
-		a->a[0].len = sizeof *s6;
-	} else
-		return 0;
-	a->n = 1;
-	return 1;
-}
 
 /* Resolve host into a, before deadline: 0 or the class with f filled. */
 static int
 resolve(const char *host, const char *port, long long deadline, struct answer *a,
     struct fail *f)
 {
-	sigset_t all, old;
-	size_t got = 0;
-	pid_t pid, parent;
-	int p[2], s, st;
+	static struct dns_addr got[DNS_MAX];
+	uint16_t pn = 0;
+	const char *p;
+	int i, n, err;
 
-	if (literal(host, port, a))
-		return 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return fail(f, XC_INTERNAL, "name resolution: pipe: %s", errstr(errno));
-	/* the child runs none of our signal handlers (no file of ours is its to remove) */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	parent = getpid();
-	if ((pid = fork()) == 0) {
-		/* and it does not outlive us (a signal may end us while it waits) */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-			_exit(1);
-		for (s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		close(p[0]);
-		resolver(p[1], host, port);
-	}
-	net_child = pid > 0 ? pid : 0;
-	net_child_gone = 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return fail(f, XC_INTERNAL, "name resolution: fork: %s", errstr(errno));
-	}
-	while (got < sizeof *a) {
-		ssize_t n;
-
-		if (!net_wait(p[0], POLLIN, deadline))
-			break;
-		n = read(p[0], (char *)a + got, sizeof *a - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(p[0]);
-	/* signals blocked: a SIGCHLD handler reaping it (net_child_gone) or not */
-	sigprocmask(SIG_BLOCK, &all, &old);
-	if (!net_child_gone && got < sizeof *a)
-		kill(pid, SIGKILL);
-	while (!net_child_gone && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	net_child = 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (got < sizeof *a && ms_left(deadline) == 0)
+	for (p = port; *p; p++)
+		pn = (uint16_t)(pn * 10 + (*p - '0'));
+	memset(a, 0, sizeof *a);
+	n = dns_resolve(host, deadline, got, &err);
+	if (n == DNS_TIMEOUT)
 		return fail(f, XC_TIMEOUT, "name resolution: %s: no answer before the "
 		    "deadline (--timeout); check /etc/resolv.conf and the DNS servers",
 		    host);
-	if (got < sizeof *a)
-		return fail(f, XC_INTERNAL, "name resolution: %s: the resolver process "
-		    "died", host);
-	if (a->r != 0 && ms_left(deadline) == 0)
+	if (n < 0 && ms_left(deadline) == 0)
 		return fail(f, XC_TIMEOUT, "name resolution: %s: deadline passed "
 		    "(--timeout)", host);
-	if (a->r == EAI_NONAME
-#ifdef EAI_NODATA	/* glibc hides it without _GNU_SOURCE */
-	    || a->r == EAI_NODATA
-#endif
-	    )
-		return fail(f, XC_DNS, "name resolution: %s: no such host; "
-		    "check the URL, /etc/hosts and the DNS search domains", host);
-	if (a->r == EAI_AGAIN)
+	if (n == DNS_AGAIN)
 		return fail(f, XC_DNS, "name resolution: %s: no answer "
 		    "from the DNS servers in /etc/resolv.conf", host);
-	if (a->r == EAI_FAIL)
-		return fail(f, XC_DNS, "name resolution: %s: the DNS server "
-		    "failed (SERVFAIL or REFUSED)", host);
-	if (a->r == EAI_SYSTEM)
-		return fail(f, XC_DNS, "name resolution: %s: %s", host, errstr(a->err));
-	if (a->r != 0)	/* the rest are about flags we never pass (gai_strerror: 300 bytes) */
-		return fail(f, XC_DNS, "name resolution: %s: getaddrinfo error %d", host,
-		    (int)a->r);
-	if (a->n <= 0 || a->n > ADDRS_MAX)
-		return fail(f, XC_DNS, "name resolution: %s: no IPv4 or IPv6 address",
-		    host);
+	if (n == DNS_SYSTEM)
+		return fail(f, XC_DNS, "name resolution: %s: %s", host, errstr(err));
+	if (n <= 0)
+		return fail(f, XC_DNS, "name resolution: %s: no such host; "
+		    "check the URL, /etc/hosts and the DNS search domains", host);
+	for (i = 0; i < n && i < ADDRS_MAX; i++) {
+		struct sockaddr_in6 *s6 = &a->a[i].sa;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)s6;
+
+		if (got[i].family == AF_INET) {
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(pn);
+			memcpy(&s4->sin_addr, got[i].ip, 4);
+			a->a[i].len = sizeof *s4;
+		} else {
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(pn);
+			s6->sin6_scope_id = got[i].scope;
+			memcpy(&s6->sin6_addr, got[i].ip, 16);
+			a->a[i].len = sizeof *s6;
+		}
+	}
+	a->n = i;
 	return 0;
 }
 
@@ -332,7 +226,7 @@ net_connect(const char *host, const char *port, long long deadline,
 			break;
 		}
 		note("connecting to %s port %s", addr, port);
-		if ((fd = try_addr(sa, (socklen_t)a.a[i].len,
+		if ((fd = try_addr(sa, a.a[i].len,
 		    until < deadline ? until : deadline)) >= 0) {
 			if (t != NULL) {
 				t->stage = TR_CONNECTED;

@@ -3,8 +3,8 @@
  *
  * Deadlines are absolute times on the monotonic clock, in milliseconds
  * (clock_ms()). Every wait in crtoken is bounded by one, name resolution
- * included: it runs in a child process that is killed when time runs out
- * (musl's getaddrinfo() can block on /etc/hosts or the DNS for longer).
+ * included (dns.h: in this process, every read and every wait for the DNS
+ * polled against the deadline and the cut).
  */
 #ifndef NET_H
 #define NET_H
@@ -27,9 +27,8 @@ extern volatile sig_atomic_t net_cut;
 extern int net_cutfd;
 
 /*
- * The resolver child while one runs (else 0): a SIGCHLD handler that reaps
- * every child (exec --watch as PID 1) sets net_child_gone when it reaped
- * this one, and net.c then neither signals nor waits for it.
+ * Unused, always 0: name resolution ran in a child process once, and
+ * super.c still names these. To be removed with their use there.
  */
 extern volatile pid_t net_child;
 extern volatile sig_atomic_t net_child_gone;
@@ -53,9 +52,9 @@ struct trace {
 };
 
 /*
- * net_connect(): resolve host (/etc/hosts, then DNS per /etc/resolv.conf;
- * an IP literal as is) and try each address, IPv6 and IPv4, in the
- * resolver's order until one connects, giving each at most connect_ms and
+ * net_connect(): resolve host (dns_resolve(): an IP literal as is, else
+ * /etc/hosts, then DNS per /etc/resolv.conf) and try each address, IPv6
+ * and IPv4, the first 16 in the resolver's order, until one connects, giving each at most connect_ms and
  * all of it no more than deadline. Returns 0 with *fd a non-blocking,
  * close-on-exec socket, or the class with f filled (f->io set): XC_DNS (no
  * such name, no answer, a failing DNS server), XC_CONNECT (refused,

@@ -1,6 +1,4 @@
 /* see tls.h */
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -10,6 +8,7 @@
 
 #include "anchors.h"
 #include "der.h"
+#include "dns.h"
 #include "net.h"
 #include "tls.h"
 
@@ -446,9 +445,9 @@ tls_start(int fd, const char *host, long long deadline, struct trace *t,
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
 	chk.vtable = &chk_vtable;
 	chk.iplen = 0;
-	if (inet_pton(AF_INET, host, chk.ip) == 1)
+	if (dns_pton4(host, chk.ip))
 		chk.iplen = 4;
-	else if (inet_pton(AF_INET6, host, chk.ip) == 1)
+	else if (dns_pton6(host, chk.ip))
 		chk.iplen = 16;
 	br_ssl_engine_set_x509(eng, &chk.vtable);
 	br_ssl_engine_set_buffer(eng, iobuf, sizeof iobuf, 0);

@@ -11,9 +11,14 @@ drops every packet sent to 10.99.0.2 and 2001:db8:99::2). Three groups:
            only) and small misbehaving proxies written here; NO_PROXY
   netns    crtoken in a chroot in the namespace, with dnsmasq answering
            live, IPv6-only, dual-stack, NXDOMAIN, SERVFAIL and REFUSED
-           names, and two stand-in processes listening on port 443 (one on
-           127.0.0.1, one on [::] for ::1 and fd00:99::1), so that the
-           private endpoints work
+           names, two DNS servers written here (DNS_SERVER: one answering
+           by name, for search lists, CNAME chains, truncation, replies
+           that must not count, resends; one that never answers), and two
+           stand-in processes listening on port 443 (one on 127.0.0.1, one
+           on [::] for ::1 and fd00:99::1), so that the private endpoints
+           work. Where musl-gcc is here, musl's own getaddrinfo()
+           (test/gai.c) runs beside crtoken in the same chroot: the same
+           addresses in the same order, or the same failure
   literal  https://127.0.0.1 and https://[::1]: no SNI, iPAddress SAN check
 
 As in e2e.py every run of crtoken is bounded in time, and after every run
@@ -24,6 +29,7 @@ tinyproxy, dnsmasq or ip missing: `sh deps.sh test` installs them).
 Output is one line per test, then a summary.
 """
 import base64
+import ipaddress
 import json
 import os
 import select
@@ -933,18 +939,27 @@ class Netns:
                            "--address=/nx.test/",
                            "--server=/servfail.test/127.0.0.1#5399"],
               os.path.join(self.dir, "dnsmasq.out"))
+        # DNS servers written here (DNS_SERVER): one answering by name, one silent
+        self.scriptlog = os.path.join(self.dir, "dns-script.log")
+        self.silentlog = os.path.join(self.dir, "dns-silent.log")
+        for addr, mode, log in ((SCRIPT_NS, "script", self.scriptlog),
+                                (SILENT_NS, "silent", self.silentlog)):
+            open(log, "w").close()
+            spawn(self.exec + [sys.executable, "-c", DNS_SERVER, addr, mode, log,
+                               str(LIFETIME)], log + ".out")
         self.st4 = self.standin("127.0.0.1")
         self.st6 = self.standin("::")
         for st in (self.st4, self.st6):
             if not wait_for(lambda: os.path.exists(os.path.join(st, "port")), 15):
                 raise Fail("the stand-in in the namespace did not start: %s" %
                            open(os.path.join(st, "log")).read()[-500:])
-        p = subprocess.run(self.exec + [sys.executable, "-c", DNS_READY], timeout=20,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if p.returncode != 0:
-            raise Fail("dnsmasq in the namespace does not answer: %s %s" % (
-                p.stdout.decode()[-300:], open(self.dnslog).read()[-500:]
-                if os.path.exists(self.dnslog) else ""))
+        for ns in ("127.0.0.1", SCRIPT_NS):
+            p = subprocess.run(self.exec + [sys.executable, "-c", DNS_READY, ns], timeout=20,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if p.returncode != 0:
+                raise Fail("the DNS server %s in the namespace does not answer: %s %s" % (
+                    ns, p.stdout.decode()[-300:], open(self.dnslog).read()[-500:]
+                    if os.path.exists(self.dnslog) else ""))
         self.root = make_root(resolv="nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
 
     def standin(self, host):
@@ -1002,7 +1017,7 @@ for _ in range(100):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(0.1)
     try:
-        s.sendto(q, ("127.0.0.1", 53))
+        s.sendto(q, (sys.argv[1], 53))
         if s.recv(512)[3] & 15 == 0:
             sys.exit(0)
     except OSError:
@@ -1011,6 +1026,91 @@ for _ in range(100):
         s.close()
 print("no answer for live.test")
 sys.exit(1)
+"""
+
+SCRIPT_NS, SILENT_NS = "127.0.0.4", "127.0.0.3"
+
+# A DNS server on ADDR port 53 for LIFE seconds, each query logged to LOG as
+# "TIME NAME TYPE". Mode silent: never answers. Mode script: by name
+#   live.test          A 127.0.0.1, no AAAA
+#   live.srch.test     no data (NOERROR, no records), A and AAAA
+#   many.test          20 A; 20 AAAA (a 600-byte datagram: musl reads 512)
+#   cname.test         CNAME a.cname.test, CNAME target.test, then A 127.0.0.1 / AAAA ::1
+#   noise.test         first a reply from another port, one with another id, one with
+#                      another question, one without QR (all A 10.9.9.x), then A 127.0.0.1
+#   tc.test            TC set: A 127.0.0.1 and nothing more
+#   refused.test       REFUSED
+#   servfail1.test     SERVFAIL to the first copy of a query, then A 127.0.0.1
+#   late.test          nothing to the first copy of a query, then A 127.0.0.1
+#   the rest           NXDOMAIN
+DNS_SERVER = r"""
+import socket, struct, sys, time
+addr, mode, log, life = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, 53))
+s.settimeout(0.5)
+other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+other.bind((addr, 0))
+seen = {}
+end = time.monotonic() + life
+P = b"\xc0\x0c"
+def rr(owner, t, data):
+    return owner + struct.pack(">HHIH", t, 1, 60, len(data)) + data
+def dn(name):
+    return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+A = lambda a: socket.inet_aton(a)
+AAAA = lambda a: socket.inet_pton(socket.AF_INET6, a)
+while time.monotonic() < end:
+    try:
+        q, peer = s.recvfrom(4096)
+    except socket.timeout:
+        continue
+    i, labels = 12, []
+    while i < len(q) and 0 < q[i] < 64:
+        labels.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace"))
+        i += q[i] + 1
+    if len(q) < 12 or i + 5 > len(q):
+        continue
+    name, qtype = ".".join(labels).lower(), struct.unpack(">H", q[i + 1:i + 3])[0]
+    with open(log, "a") as f:
+        f.write("%.3f %s %d\n" % (time.monotonic(), name, qtype))
+    if mode == "silent":
+        continue
+    n = seen[q[:2] + q[12:i + 5]] = seen.get(q[:2] + q[12:i + 5], 0) + 1
+    def reply(rcode, answers, tc=0, qid=q[:2], question=q[12:i + 5], qr=0x80):
+        return (qid + bytes([qr | (q[2] & 0x79) | (2 if tc else 0), 0x80 | rcode]) +
+                struct.pack(">HHHH", 1, len(answers), 0, 0) + question + b"".join(answers))
+    a4 = [rr(P, 1, A("127.0.0.1"))] if qtype == 1 else []
+    out = [reply(3, [])]
+    if name == "live.test":
+        out = [reply(0, a4)]
+    elif name == "live.srch.test":
+        out = [reply(0, [])]
+    elif name == "many.test":
+        out = [reply(0, [rr(P, 1, A("10.0.1.%d" % k)) for k in range(1, 21)] if qtype == 1 else
+                     [rr(P, 28, AAAA("2001:db8:1::%x" % k)) for k in range(1, 21)])]
+    elif name == "cname.test":
+        j = 12 + len(q[12:i + 5])
+        out = [reply(0, [rr(P, 5, dn("a.cname.test")), rr(struct.pack(">H", 0xc000 | j + 12), 5,
+                         dn("target.test")),
+                         rr(dn("target.test"), qtype, A("127.0.0.1") if qtype == 1 else
+                            AAAA("::1"))] if qtype in (1, 28) else [])]
+    elif name == "noise.test":
+        bad = [rr(P, 1, A("10.9.9.%d" % k)) for k in range(1, 5)] if qtype == 1 else []
+        other.sendto(reply(0, bad[:1]), peer)
+        out = [reply(0, bad[1:2], qid=bytes([q[0] ^ 1, q[1]])),
+               reply(0, bad[2:3], question=dn("noise.tesu") + q[i + 1:i + 5]),
+               reply(0, bad[3:4], qr=0), reply(0, a4)]
+    elif name == "tc.test":
+        out = [reply(0, a4, tc=1)]
+    elif name == "refused.test":
+        out = [reply(5, [])]
+    elif name == "servfail1.test":
+        out = [reply(2, [])] if n == 1 else [reply(0, a4)]
+    elif name == "late.test":
+        out = [] if n == 1 else [reply(0, a4)]
+    for m in out:
+        s.sendto(m, peer)
 """
 
 N = None  # the Netns, made on first use
@@ -1278,6 +1378,239 @@ def ns_proxy_blackholed():
                "--timeout", "5"], url="https://live.test", timeout=20)
     expect(r, 9, "proxy", "no answer within --connect-timeout")
     check(0.9 <= r.secs <= 3, "one connect timeout (%.2fs)" % r.secs, r)
+
+
+# ---------------------------------------------------------------- dns.c against musl
+
+GAI = None  # test/gai.c built with musl-gcc: "" when it cannot be
+
+
+def gai_binary():
+    """musl's own getaddrinfo() in a static binary (test/gai.c), or None without musl-gcc."""
+    global GAI
+    if GAI is None:
+        GAI = ""
+        cc = shutil.which("musl-gcc")
+        out = os.path.join(E.dir, "gai")
+        if cc and subprocess.run([cc, "-static", "-O1", "-o", out, os.path.join(HERE, "gai.c")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 timeout=120).returncode == 0:
+            GAI = out
+    return GAI or None
+
+
+def norm(addrs):
+    return [str(ipaddress.ip_address(a)) for a in addrs]
+
+
+def musl_says(root, name):
+    """musl's answer for name in root and the namespace: its addresses in order, or
+    the EAI_* value; None when test/gai.c cannot be built here."""
+    gai = gai_binary()
+    if gai is None:
+        return None
+    shutil.copy(gai, os.path.join(root, "gai"))
+    p = subprocess.run(N.exec + [CHROOT, root, "/gai", name], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    out = p.stdout.decode().split()
+    if p.returncode == 1 and out[:1] == ["error"]:
+        return int(out[1])
+    return norm(out)
+
+
+EAI_NONAME, EAI_AGAIN = -2, -3
+
+
+def crtoken_says(root, name, timeout=20):
+    """crtoken check's answer: the addresses its resolve step lists (the first 8), or
+    the EAI_* value its message stands for; and the run."""
+    r = N.run(["--connect-timeout", "1", "--retries", "0", "--timeout", str(timeout)],
+              url="https://" + name, root=root, verb=["check"], timeout=timeout + 20)
+    for line in r.out.splitlines():
+        if line[2:13].rstrip() != "resolve":
+            continue
+        if " -> " in line:
+            return norm(line.split(" -> ", 1)[1].split(", ")), r
+        if "no such host" in line:
+            return EAI_NONAME, r
+        if "no answer from the DNS servers" in line:
+            return EAI_AGAIN, r
+        return line, r
+    return None, r
+
+
+def same_as_musl(root, name, want=None, timeout=20):
+    """crtoken and musl resolve name alike in root (and as want, when given): the run."""
+    got, r = crtoken_says(root, name, timeout)
+    if want is not None:
+        check(got == want, "%s: %r expected, crtoken says %r" % (name, want, got), r)
+    musl = musl_says(root, name)
+    if musl is not None:
+        if isinstance(musl, list):
+            musl = musl[:TRACE_ADDRS]
+        check(got == musl, "%s: musl says %r, crtoken %r" % (name, musl, got), r)
+    return r
+
+
+TRACE_ADDRS = 8  # net.h: what check lists
+
+
+def queries(log, mark):
+    """The names asked of a test DNS server since mark (its log's length), in order, once each."""
+    names = []
+    with open(log) as f:
+        for line in f.read()[mark:].splitlines():
+            name = line.split()[1]
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def logged(log):
+    with open(log) as f:
+        return len(f.read())
+
+
+def script_root(resolv, hosts="127.0.0.1 localhost\n"):
+    return make_root(hosts=hosts, resolv=resolv)
+
+
+@test
+def ns_search_domains_and_ndots():
+    skip = netns()
+    if skip:
+        return skip
+    root = script_root("nameserver %s\nsearch nx.test test\noptions timeout:1 attempts:1\n"
+                       % SCRIPT_NS)
+    # a short name: each search domain, going on after NXDOMAIN
+    m = logged(N.scriptlog)
+    same_as_musl(root, "live", ["127.0.0.1"])
+    check(queries(N.scriptlog, m)[:2] == ["live.nx.test", "live.test"],
+          "live.nx.test, then live.test: %r" % queries(N.scriptlog, m))
+    # as many dots as ndots: the name itself only
+    m = logged(N.scriptlog)
+    r = N.run(["-v", "--retries", "0"], url="https://live.test", root=root)
+    expect_v(r, 0, "resolving live.test", "connecting to 127.0.0.1 port 443")
+    check(queries(N.scriptlog, m) == ["live.test"], "live.test only: %r" %
+          queries(N.scriptlog, m), r)
+    # fewer dots than ndots:2: the search domains first
+    root = script_root("nameserver %s\nsearch nx.test test\noptions ndots:2 timeout:1\n"
+                       % SCRIPT_NS)
+    m = logged(N.scriptlog)
+    same_as_musl(root, "live.test", ["127.0.0.1"])
+    check(queries(N.scriptlog, m)[:3] == ["live.test.nx.test", "live.test.test", "live.test"],
+          "the search domains first: %r" % queries(N.scriptlog, m))
+    # no data (NOERROR, no address) ends the search: musl's rule
+    root = script_root("nameserver %s\nsearch srch.test test\noptions timeout:1\n" % SCRIPT_NS)
+    m = logged(N.scriptlog)
+    r = same_as_musl(root, "live", EAI_NONAME)
+    check(queries(N.scriptlog, m)[:1] == ["live.srch.test"] and
+          "live.test" not in queries(N.scriptlog, m), "no more after live.srch.test: %r" %
+          queries(N.scriptlog, m), r)
+    # the last search or domain line wins
+    root = script_root("nameserver %s\nsearch srch.test\ndomain test\noptions timeout:1\n"
+                       % SCRIPT_NS)
+    same_as_musl(root, "live", ["127.0.0.1"])
+
+
+@test
+def ns_absolute_name_with_a_trailing_dot():
+    skip = netns()
+    if skip:
+        return skip
+    root = script_root("nameserver %s\nsearch nx.test\noptions ndots:5 timeout:1\n" % SCRIPT_NS)
+    m = logged(N.scriptlog)
+    r = same_as_musl(root, "live.test.", ["127.0.0.1"])
+    check(queries(N.scriptlog, m) == ["live.test"], "live.test only: %r" %
+          queries(N.scriptlog, m), r)
+    same_as_musl(root, "nx.test.", EAI_NONAME)
+
+
+@test
+def ns_dns_timeout_and_attempts():
+    """A server that never answers: asked again at timeout/attempts, given up at timeout."""
+    skip = netns()
+    if skip:
+        return skip
+    root = make_root(resolv="nameserver %s\noptions timeout:1 attempts:2\n" % SILENT_NS)
+    m = logged(N.silentlog)
+    r = N.run(["--retries", "0"], url="https://live.test", root=root, timeout=20)
+    expect(r, 4, "live.test", "no answer from the DNS servers in /etc/resolv.conf")
+    check(0.9 <= r.secs <= 2.5, "given up after timeout:1 (%.2fs)" % r.secs, r)
+    with open(N.silentlog) as f:
+        got = [(float(l.split()[0]), l.split()[2]) for l in f.read()[m:].splitlines()]
+    check(sorted(t for _, t in got) == ["1", "1", "28", "28"],
+          "A and AAAA, twice each: %r" % got, r)
+    if len(got) == 4:
+        gap = got[2][0] - got[0][0]
+        check(0.4 <= gap <= 0.8, "asked again after 1 s / 2 attempts (%.2fs)" % gap, r)
+    # the second copy of each query answered (late.test): found after the 1 s resend
+    root = make_root(resolv="nameserver %s\noptions timeout:2 attempts:2\n" % SCRIPT_NS)
+    t0 = time.monotonic()
+    r = same_as_musl(root, "late.test", ["127.0.0.1"])
+    check(0.9 <= r.secs <= 5, "answered after the resend at 1 s (%.2fs)" % r.secs, r)
+    check(time.monotonic() - t0 < 15, "bounded")
+
+
+@test
+def ns_first_nameserver_dead_second_answers():
+    skip = netns()
+    if skip:
+        return skip
+    root = make_root(resolv="nameserver %s\nnameserver %s\noptions timeout:5 attempts:1\n" %
+                     (SILENT_NS, SCRIPT_NS))
+    m, n = logged(N.silentlog), nreq(N.st4)
+    r = N.run(["-v", "--retries", "0"], url="https://live.test", root=root, timeout=20)
+    expect_v(r, 0, "connecting to 127.0.0.1 port 443")
+    check(r.secs < 2.5, "no wait for the dead one: every server is asked at once (%.2fs)" %
+          r.secs, r)
+    check(queries(N.silentlog, m) == ["live.test"], "the dead one was asked too", r)
+    served(N.st4, n, "live.test", r)
+
+
+@test
+def ns_hosts_file_several_addresses_in_rfc6724_order():
+    skip = netns()
+    if skip:
+        return skip
+    hosts = "127.0.0.1 localhost\n"
+    for a in (DEAD4, LIVE_ULA, "127.0.0.1", DEAD6, "::1", "192.0.2.1"):
+        hosts += "%s multi.test\n" % a
+    root = make_root(hosts=hosts)
+    # ::1 (precedence 50); 2001:db8:99::2 (40, usable); 127.0.0.1 (35, longest prefix);
+    # 10.99.0.2 (35); fd00:99::1 (3, usable); 192.0.2.1 (no route: last)
+    r = same_as_musl(root, "multi.test", ["::1", DEAD6, "127.0.0.1", DEAD4, LIVE_ULA,
+                                          "192.0.2.1"])
+    check(r.code == 8, "resolved and connected to ::1 (the name is not in the certificate)", r)
+    # the same address twice, comments, names as whole fields, case
+    root = make_root(hosts="127.0.0.1 localhost\n127.0.0.1 a.test # multi.test\n"
+                     "::1 xmulti.test multi.test.x\n127.0.0.1 MULTI.TEST\n"
+                     "127.0.0.1\tx multi.test\n127.0.0.1 multi.test\n")
+    same_as_musl(root, "multi.test", ["127.0.0.1", "127.0.0.1"])
+
+
+@test
+def ns_dns_replies_checked():
+    """What a reply must be to count, and what is taken from it (the script server)."""
+    skip = netns()
+    if skip:
+        return skip
+    root = make_root(resolv="nameserver %s\noptions timeout:1 attempts:1\n" % SCRIPT_NS)
+    # from another port, another id, another question, no QR: ignored (musl would take the
+    # reply with the id and another question: no comparison here)
+    got, r = crtoken_says(root, "noise.test")
+    check(got == ["127.0.0.1"], "only the real answer: %r" % got, r)
+    same_as_musl(root, "cname.test", ["::1", "127.0.0.1"])
+    same_as_musl(root, "tc.test", ["127.0.0.1"])
+    # 20 A and 20 AAAA in a 600-byte datagram: musl reads 512 bytes (17 AAAA fit)
+    same_as_musl(root, "many.test")
+    r = same_as_musl(root, "refused.test", EAI_AGAIN)
+    check(r.secs < 5, "REFUSED is waited past, until timeout:1 (%.2fs)" % r.secs, r)
+    same_as_musl(root, "nx.test", EAI_NONAME)
+    # a SERVFAIL is asked again at once: no wait for the next round (4 s here)
+    root = make_root(resolv="nameserver %s\noptions timeout:8 attempts:2\n" % SCRIPT_NS)
+    r = same_as_musl(root, "servfail1.test", ["127.0.0.1"])
+    check(r.secs < 3, "asked again at once after SERVFAIL (%.2fs)" % r.secs, r)
 
 
 # ---------------------------------------------------------------- main

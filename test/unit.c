@@ -1,7 +1,8 @@
 /*
  * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h,
- * retry.h, iam_endpoint() of iam.h, the parsers of proxy.h and alloc.c
- * (when linked) against what those headers promise.
+ * retry.h, dns.h, iam_endpoint() of iam.h, the parsers of proxy.h and
+ * alloc.c (when linked) against what those headers promise; in the musl
+ * build, dns.c's address parsing against musl's own.
  *
  * A failed check prints "file:line: what [case]"; the last line is
  * "unit: N checks, M failed" and the exit status is 0 only when M is 0.
@@ -15,11 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -27,6 +33,7 @@
 
 #include "der.h"
 #include "docker.h"
+#include "dns.h"
 #include "file.h"
 #include "iam.h"
 #include "json.h"
@@ -2514,6 +2521,655 @@ test_file(void)
 	nocontext();
 }
 
+/* ---- dns.h ---- */
+
+/* "a.b.c.d" or an IPv6 address as text, for messages */
+static const char *
+dns_text(const struct dns_addr *a)
+{
+	static char bufs[4][64];
+	static int k;
+	char *d = bufs[k++ % 4];
+	int i;
+
+	if (a->family == AF_INET)
+		snprintf(d, 64, "%u.%u.%u.%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3]);
+	else
+		for (i = 0, d[0] = '\0'; i < 8; i++)
+			snprintf(d + strlen(d), 64 - strlen(d), "%s%x", i ? ":" : "",
+			    a->ip[2 * i] << 8 | a->ip[2 * i + 1]);
+	return d;
+}
+
+/* the addresses a[0..n) as "x y z" (full IPv6 groups: no :: shortening) */
+static const char *
+dns_list(const struct dns_addr *a, int n)
+{
+	static char buf[2048];
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "",
+		    dns_text(&a[i]));
+	return buf;
+}
+
+#define check_hosts(text, name, want) check_hosts_at(__LINE__, L(text), name, want)
+
+/* dns_hosts() of text for name: the count (or DNS_*) and, when want is a list, the list */
+static void
+check_hosts_at(int line, const char *text, size_t n, const char *name, const char *want)
+{
+	static struct dns_addr a[DNS_MAX];
+	char got[2100];
+	int r;
+
+	r = dns_hosts(text, n, name, a);
+	if (r > 0)
+		snprintf(got, sizeof got, "%s", dns_list(a, r));
+	else
+		snprintf(got, sizeof got, "%d", r);
+	context("line %d: hosts %s for %s", line, esc(text, n), name);
+	check_str_at(__FILE__, line, "dns_hosts", got, want);
+	nocontext();
+}
+
+/* a reply to query q: the question copied, QR and rcode, ancount an, then rr[0..rn) */
+static size_t
+dns_reply(unsigned char *r, const unsigned char *q, int qn, int rcode, int an,
+    const char *rr, size_t rn)
+{
+	memcpy(r, q, (size_t)qn);
+	r[2] |= 0x80;
+	r[3] = (unsigned char)(0x80 | rcode);	/* RA */
+	r[6] = (unsigned char)(an >> 8);
+	r[7] = (unsigned char)an;
+	memcpy(r + qn, rr, rn);
+	return (size_t)qn + rn;
+}
+
+/* owner: a pointer to the question's name */
+#define RR_A(a, b, c, d) "\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4" a b c d
+#define RR_AAAA_1 "\xc0\x0c\0\x1c\0\1\0\0\0\x3c\0\x10" \
+	"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1"
+
+static void
+test_dns_parse(void)
+{
+	static const struct {
+		const char *s;
+		int v4, v6;		/* dns_pton4(), dns_pton6() */
+		const char *lit;	/* dns_literal(): the address, "0" or "-1" */
+	} lits[] = {
+		{ "127.0.0.1", 1, 0, "127.0.0.1" }, { "0.0.0.0", 1, 0, "0.0.0.0" },
+		{ "255.255.255.255", 1, 0, "255.255.255.255" }, { "256.0.0.1", 0, 0, "0" },
+		{ "127.1", 0, 0, "127.0.0.1" }, { "127.0.1", 0, 0, "127.0.0.1" },
+		{ "1", 0, 0, "0.0.0.1" }, { "0x7f000001", 0, 0, "127.0.0.1" },
+		{ "0x7f.1", 0, 0, "127.0.0.1" }, { "017.1", 0, 0, "15.0.0.1" },
+		{ "010.0.0.1", 0, 0, "8.0.0.1" }, { "08.0.0.1", 0, 0, "0" },
+		{ "1.2.3.4.", 0, 0, "0" }, { "1.2.3.4.5", 0, 0, "0" }, { " 1.2.3.4", 0, 0, "0" },
+		{ "1.2.3.4 ", 0, 0, "0" }, { "+1.2.3.4", 0, 0, "0" }, { "1..2", 0, 0, "0" },
+		{ "1.2.65536", 0, 0, "0" }, { "1.2.65535", 0, 0, "1.2.255.255" },
+		{ "4294967295", 0, 0, "255.255.255.255" }, { "4294967296", 0, 0, "0" },
+		{ "", 0, 0, "0" }, { "a.b", 0, 0, "0" }, { "live.test", 0, 0, "0" },
+		{ "::1", 0, 1, "0:0:0:0:0:0:0:1" }, { "::", 0, 1, "0:0:0:0:0:0:0:0" },
+		{ "1::", 0, 1, "1:0:0:0:0:0:0:0" }, { ":1", 0, 0, "0" }, { "1:", 0, 0, "0" },
+		{ "fd00:99::1", 0, 1, "fd00:99:0:0:0:0:0:1" },
+		{ "2001:DB8::A", 0, 1, "2001:db8:0:0:0:0:0:a" },
+		{ "1:2:3:4:5:6:7:8", 0, 1, "1:2:3:4:5:6:7:8" }, { "1:2:3:4:5:6:7:8:9", 0, 0, "0" },
+		{ "1:2:3:4:5:6:7::", 0, 1, "1:2:3:4:5:6:7:0" }, { "1::2::3", 0, 0, "0" },
+		{ "12345::1", 0, 0, "0" }, { "::ffff:1.2.3.4", 0, 1, "0:0:0:0:0:ffff:102:304" },
+		{ "::1.2.3.4", 0, 1, "0:0:0:0:0:0:102:304" }, { "::ffff:1.2.3", 0, 0, "0" },
+		{ "1:2:3:4:5:6:1.2.3.4", 0, 1, "1:2:3:4:5:6:102:304" },
+		{ "fe80::1%1", 0, 0, "fe80:0:0:0:0:0:0:1" }, { "2001:db8::1%7", 0, 0, "2001:db8:0:0:0:0:0:1" },
+		{ "fe80::1%lo", 0, 0, "fe80:0:0:0:0:0:0:1" },
+		{ "2001:db8::1%lo", 0, 0, "-1" }, { "fe80::1%no-such-if9", 0, 0, "-1" },
+		{ "fe80::1%", 0, 0, "-1" }, { "fe80::1%4294967296", 0, 0, "-1" },
+		{ "fe80::1%4294967295", 0, 0, "fe80:0:0:0:0:0:0:1" }, { "1.2.3.4%1", 0, 0, "0" },
+	};
+	static struct dns_addr a[DNS_MAX];
+	unsigned char ip[16], q[DNS_QUERY], r[1024];
+	char big[4096], got[64];
+	struct dns_conf c;
+	size_t i, n, off[4];
+	int qn, k;
+
+	for (i = 0; i < sizeof lits / sizeof lits[0]; i++) {
+		context("%s", lits[i].s);
+		check(dns_pton4(lits[i].s, ip) == lits[i].v4);
+		check(dns_pton6(lits[i].s, ip) == lits[i].v6);
+		k = dns_literal(lits[i].s, &a[0]);
+		if (k == 1)
+			snprintf(got, sizeof got, "%s", dns_text(&a[0]));
+		else
+			snprintf(got, sizeof got, "%d", k);
+		check_str(got, lits[i].lit);
+	}
+	context("scope ids");
+	check(dns_literal("fe80::1%17", &a[0]) == 1 && a[0].scope == 17 && a[0].family == AF_INET6);
+	check(dns_literal("::1", &a[0]) == 1 && a[0].scope == 0);
+	if (dns_literal("fe80::1%lo", &a[0]) == 1)
+		check(a[0].scope > 0);
+	nocontext();
+
+	/* /etc/hosts */
+	check_hosts("127.0.0.1 localhost\n::1 live.test\n", "live.test", "0:0:0:0:0:0:0:1");
+	check_hosts("127.0.0.1 localhost\n::1 live.test\n", "localhost", "127.0.0.1");
+	check_hosts("127.0.0.1 localhost\n", "live.test", "0");
+	check_hosts("", "a", "0");
+	/* every matching line in file order, whole fields only, comments */
+	check_hosts("10.0.0.1 a b # c\n#10.0.0.2 a\n10.0.0.3 x a\n10.0.0.4 ab\n10.0.0.5 ba\n"
+	    "10.0.0.6 b #a\n10.0.0.7 a.b\n::2\ta\n", "a", "10.0.0.1 10.0.0.3 0:0:0:0:0:0:0:2");
+	check_hosts("10.0.0.1 x y#z\n", "y", "10.0.0.1");	/* '#' ends the field */
+	check_hosts("10.0.0.1 live.test\n", "live", "0");
+	check_hosts("10.0.0.1 live.test\n", "test", "0");
+	/* case-sensitive, as musl */
+	check_hosts("10.0.0.1 Live.Test\n", "live.test", "0");
+	/* the address field is the first; a line starting with a blank has none */
+	check_hosts("a 10.0.0.1\n", "a", "0");
+	check_hosts(" 10.0.0.1 a\n", "a", "0");
+	check_hosts("10.0.0.1 a", "a", "0");	/* the last line without '\n': musl sees "a\0" */
+	check_hosts("10.0.0.1 a #", "a", "10.0.0.1");
+	check_hosts("10.0.0.1 a \n", "a", "10.0.0.1");
+	check_hosts("10.0.0.1\ta\r\n10.0.0.2\va\f\n", "a", "10.0.0.1 10.0.0.2");
+	check_hosts("127.1 a\n0x0a000001 a\n", "a", "127.0.0.1 10.0.0.1");	/* inet_aton */
+	check_hosts("not-an-address a\n10.0.0.9 a\n", "a", "10.0.0.9");
+	check_hosts("fe80::1%no-such-if9 a\n", "a", "-1");	/* a bad scope: no DNS */
+	check_hosts("fe80::1%no-such-if9 a\n10.0.0.1 a\n", "a", "10.0.0.1");
+	check_hosts("10.0.0.1 a\0b\n10.0.0.2 a\n", "a", "10.0.0.2");	/* NUL ends a line */
+	check_hosts("\0 a\n10.0.0.2 a\n", "a", "10.0.0.2");
+	/* lines of more than 511 bytes come in pieces, as from fgets() */
+	n = (size_t)snprintf(big, sizeof big, "10.0.0.1 a %0600d\n10.0.0.2 %0600d a\n", 0, 0);
+	/* the second piece of the second line is "000...0 a": inet_aton() reads 0.0.0.0 */
+	check_hosts_at(__LINE__, big, n, "a", "10.0.0.1 0.0.0.0");
+	memset(big + 9, 'x', 600);
+	memcpy(big + 9, "a ", 2);
+	memset(big + 612 + 9, 'x', 600);	/* the second line's zeros */
+	check_hosts_at(__LINE__, big, n, "a", "10.0.0.1");
+	n = (size_t)snprintf(big, sizeof big, "10.0.0.1 %0500d a\n", 0);	/* 511 + '\n' */
+	check_hosts_at(__LINE__, big, n, "a", "0");	/* the piece ends in "a", no blank */
+	n = (size_t)snprintf(big, sizeof big, "10.0.0.1 %0499d a\n", 0);	/* 510 + '\n' */
+	check_hosts_at(__LINE__, big, n, "a", "10.0.0.1");
+	/* at most DNS_MAX */
+	for (n = 0, k = 0; k < 60; k++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "10.0.0.%d a\n", k);
+	check(dns_hosts(big, n, "a", a) == DNS_MAX && a[DNS_MAX - 1].ip[3] == DNS_MAX - 1);
+
+	/* resolv.conf */
+	context("resolv.conf");
+	dns_conf("", 0, &c);
+	check(c.nns == 1 && c.ns[0].family == AF_INET && memcmp(c.ns[0].ip, "\x7f\0\0\1", 4) == 0);
+	check(c.ndots == 1 && c.timeout == 5 && c.attempts == 2 && c.search[0] == '\0');
+	dns_conf(L("nameserver 10.0.0.1\nnameserver\t::1 # x\nnameserver 127.1\n"
+	    "nameserver 10.0.0.4\n"), &c);
+	check(c.nns == 3 && strcmp(dns_text(&c.ns[0]), "10.0.0.1") == 0 &&
+	    c.ns[1].family == AF_INET6 && strcmp(dns_text(&c.ns[2]), "127.0.0.1") == 0);
+	dns_conf(L("nameserver foo\nnameserver\nnameserver10.0.0.2\n nameserver 10.0.0.3\n"), &c);
+	check(c.nns == 1 && strcmp(dns_text(&c.ns[0]), "127.0.0.1") == 0);
+	/* a half-parsed address leaves nothing in the default (fuzz_dns found it did) */
+	dns_conf(L("nameserver ::54.1\nnameserver 1:2:3:4:5:6:7:8:9\n"), &c);
+	check(c.nns == 1 && c.ns[0].family == AF_INET && c.ns[0].scope == 0 &&
+	    memcmp(c.ns[0].ip, "\x7f\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
+	dns_conf(L("nameserver fe80::1%9"), &c);	/* no '\n' at the end */
+	check(c.nns == 1 && c.ns[0].family == AF_INET6 && c.ns[0].scope == 9);
+	dns_conf(L("options ndots:3 timeout:2 attempts:4\n"), &c);
+	check(c.ndots == 3 && c.timeout == 2 && c.attempts == 4);
+	dns_conf(L("options ndots:99 timeout:999 attempts:50\n"), &c);
+	check(c.ndots == 15 && c.timeout == 60 && c.attempts == 10);
+	dns_conf(L("options ndots:99999999999999999999999\n"), &c);
+	check(c.ndots == 15);
+	dns_conf(L("options timeout:.5 ndots:x rotate attempts:0\n"), &c);
+	check(c.ndots == 1 && c.timeout == 5 && c.attempts == 0);
+	dns_conf(L("options\tndots:0\noptionsndots:3\n options ndots:4\n"), &c);
+	check(c.ndots == 0);
+	dns_conf(L("options ndots:2 ndots:5\n"), &c);	/* the first one */
+	check(c.ndots == 2);
+	dns_conf(L("search a.example b.example\ndomain c.example\n"), &c);
+	check_str(c.search, "c.example\n");
+	dns_conf(L("domain c.example\nsearch  a.example\tb.example\n"), &c);
+	check_str(c.search, "a.example\tb.example\n");
+	dns_conf(L("search\nsearching x\n"), &c);
+	check_str(c.search, "");
+	/* a line of 255 bytes or more is ignored whole, as musl does */
+	n = (size_t)snprintf(big, sizeof big, "search %0300d\nnameserver 10.0.0.9\n"
+	    "search %0247d\nsearch %0248d\n", 0, 0, 0);	/* 254 and 255 bytes */
+	dns_conf(big, n, &c);
+	check(c.nns == 1 && strcmp(dns_text(&c.ns[0]), "10.0.0.9") == 0);
+	check(strlen(c.search) == 248 && c.search[247] == '\n');
+	nocontext();
+
+	/* queries */
+	context("dns_query");
+	check((qn = dns_query(q, "live.test", 1, 0x1234)) == 27);
+	check(memcmp(q, "\x12\x34\1\0\0\1\0\0\0\0\0\0\4live\4test\0\0\1\0\1", 27) == 0);
+	check(dns_query(r, "live.test.", 1, 0x1234) == 27 && memcmp(q, r, 27) == 0);
+	check(dns_query(r, "a", 28, 0xfffe) == 19 &&
+	    memcmp(r, "\xff\xfe\1\0\0\1\0\0\0\0\0\0\1a\0\0\x1c\0\1", 19) == 0);
+	check(dns_query(r, "", 1, 0) == -1 && dns_query(r, ".", 1, 0) == -1);
+	check(dns_query(r, "a..b", 1, 0) == -1 && dns_query(r, ".a", 1, 0) == -1);
+	check(dns_query(r, "a..", 1, 0) == -1);
+	memset(big, 'x', 63);
+	memcpy(big + 63, ".y", 3);
+	check(dns_query(r, big, 1, 0) == 83);
+	big[63] = 'x';
+	check(dns_query(r, big, 1, 0) == -1);	/* a label of 64 */
+	for (k = 0; k < 253; k++)
+		big[k] = k % 2 ? '.' : 'x';
+	big[253] = '\0';
+	check(dns_query(r, big, 1, 0) == 253 + 18);
+	big[253] = 'x';
+	big[254] = '\0';
+	check(dns_query(r, big, 1, 0) == -1);	/* 254 bytes */
+
+	/* replies */
+	context("replies");
+	qn = dns_query(q, "live.test", 1, 0x1234);
+	n = dns_reply(r, q, qn, 0, 1, L(RR_A("\1", "\2", "\3", "\4")));
+	check(dns_match(r, n, q, (size_t)qn) == 0);
+	check(dns_answers(r, n, a, 0) == 1 && strcmp(dns_text(&a[0]), "1.2.3.4") == 0);
+	check(dns_answers(r, n, a, 5) == 6 && strcmp(dns_text(&a[5]), "1.2.3.4") == 0);
+	check(dns_answers(r, n, a, DNS_MAX) == DNS_MAX);	/* full */
+	r[0] ^= 1;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* another id */
+	r[0] ^= 1;
+	r[2] &= 0x7f;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* a query, not a reply */
+	r[2] |= 0x80;
+	r[18] = 'T';
+	check(dns_match(r, n, q, (size_t)qn) == 0);	/* case does not matter */
+	r[18] = 'x';
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* another name */
+	r[18] = 't';
+	r[24] = 28;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* another type */
+	r[24] = 1;
+	r[26] = 3;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* another class */
+	r[26] = 1;
+	r[5] = 2;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* two questions */
+	r[5] = 0;
+	check(dns_match(r, n, q, (size_t)qn) == -1);	/* none */
+	r[5] = 1;
+	check(dns_match(r, 26, q, (size_t)qn) == -1);	/* the question cut */
+	check(dns_match(r, 27, q, (size_t)qn) == 0);
+	n = dns_reply(r, q, qn, 3, 0, "", 0);
+	check(dns_match(r, n, q, (size_t)qn) == 3 && dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 2, 0, "", 0);
+	check(dns_match(r, n, q, (size_t)qn) == 2);
+	/* a longer name than asked, a shorter one */
+	k = dns_query(r, "live.test.x", 1, 0x1234);
+	check(dns_match(q, (size_t)qn, r, (size_t)k) == -1);
+	q[2] |= 0x80;
+	r[2] |= 0x80;
+	check(dns_match(q, (size_t)qn, r, (size_t)k) == -1 && dns_match(r, (size_t)k, q, (size_t)qn) == -1);
+	qn = dns_query(q, "live.test", 1, 0x1234);
+
+	/* a CNAME chain, then A and AAAA, another type between, an owner that is not the name */
+	n = dns_reply(r, q, qn, 0, 5, L("\xc0\x0c\0\5\0\1\0\0\0\x3c\0\x07\4next\xc0\x11"
+	    "\4next\xc0\x11\0\1\0\1\0\0\0\x3c\0\4\x0a\0\0\1"
+	    "\xc0\x0c\0\x10\0\1\0\0\0\x3c\0\3\2hi"
+	    RR_AAAA_1
+	    "\xc0\x27\0\1\0\1\0\0\0\x3c\0\4\x0a\0\0\2"));
+	check(dns_match(r, n, q, (size_t)qn) == 0);
+	check(dns_answers(r, n, a, 0) == 3);
+	check_str(dns_list(a, 3), "10.0.0.1 2001:db8:0:0:0:0:0:1 10.0.0.2");
+	/* cut anywhere: a prefix of the records */
+	for (i = 12; i < n; i++) {
+		k = dns_answers(r, i, a, 0);
+		check(k >= 0 && k <= 3);
+	}
+	check(dns_answers(r, n - 1, a, 0) == 2);
+	/* a truncated reply (TC) is used as it is */
+	r[2] |= 2;
+	check(dns_answers(r, n, a, 0) == 3);
+	/* an A of 5 bytes stops there */
+	n = dns_reply(r, q, qn, 0, 2, L("\xc0\x0c\0\1\0\1\0\0\0\x3c\0\5\1\2\3\4\5"
+	    RR_A("\1", "\2", "\3", "\4")));
+	check(dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 0, 2, L(RR_A("\1", "\2", "\3", "\4")
+	    "\xc0\x0c\0\x1c\0\1\0\0\0\x3c\0\4\1\2\3\4"));
+	check(dns_answers(r, n, a, 0) == 1);
+	/* compression: a loop, a pointer forward, past the end; a bad label type */
+	n = dns_reply(r, q, qn, 0, 1, L("\xc0\x1b\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4"));	/* itself */
+	check(dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 0, 1, L("\xc0\x1d\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4"));	/* forward */
+	check(dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 0, 1, L("\xc3\xff\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4"));	/* past */
+	check(dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 0, 1, L("\x41x\0\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4"));
+	check(dns_answers(r, n, a, 0) == 0);
+	n = dns_reply(r, q, qn, 0, 2, L("\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4\xc0"));
+	check(dns_answers(r, n, a, 0) == 1);	/* a pointer cut in half */
+	/* a question name pointing at itself: no match, nothing parsed */
+	memcpy(r, "\x12\x34\x81\x80\0\1\0\1\0\0\0\0\xc0\x0c\0\1\0\1" RR_A("\1", "\2", "\3", "\4"),
+	    34);
+	check(dns_match(r, 34, q, (size_t)qn) == -1 && dns_answers(r, 34, a, 0) == 0);
+	/* names of 65, 129, 193 and 257 bytes, each a 63-byte label and a pointer to the
+	   last, in the data of a first record; the second's owner points to one */
+	memset(r, 0, sizeof r);
+	memcpy(r, q, 4);
+	r[2] |= 0x80;
+	r[7] = 2;
+	memcpy(r + 12, "\0\0\x63\0\1\0\0\0\0", 9);	/* root, type 99, IN, TTL */
+	for (n = 23, k = 0; k < 4; k++) {
+		off[k] = n;
+		r[n++] = 63;
+		memset(r + n, 'x', 63);
+		n += 63;
+		if (k == 0)
+			r[n++] = 0;
+		else {
+			r[n++] = (unsigned char)(0xc0 | off[k - 1] >> 8);
+			r[n++] = (unsigned char)off[k - 1];
+		}
+	}
+	r[21] = (unsigned char)((n - 23) >> 8);
+	r[22] = (unsigned char)(n - 23);
+	memcpy(r + n, "\xc0\0\0\1\0\1\0\0\0\x3c\0\4\1\2\3\4", 16);
+	r[n] = (unsigned char)(0xc0 | off[2] >> 8);
+	r[n + 1] = (unsigned char)off[2];
+	check(dns_answers(r, n + 16, a, 0) == 1);
+	r[n] = (unsigned char)(0xc0 | off[3] >> 8);
+	r[n + 1] = (unsigned char)off[3];
+	check(dns_answers(r, n + 16, a, 0) == 0);
+	/* counts: over 64 questions and answers, nothing; over DNS_MAX, DNS_MAX */
+	{
+		static unsigned char rr[16 * 70], big2[2048];
+
+		for (k = 0; k < 70; k++)
+			memcpy(rr + 16 * k, RR_A("\x0a", "\0", "\1", "\0"), 16), rr[16 * k + 15] =
+			    (unsigned char)k;
+		n = dns_reply(big2, q, qn, 0, 64, (const char *)rr, 16 * 64);
+		check(dns_answers(big2, n, a, 0) == 0);	/* 1 + 64 > 64 */
+		n = dns_reply(big2, q, qn, 0, 63, (const char *)rr, 16 * 63);
+		check(dns_answers(big2, n, a, 0) == DNS_MAX && a[DNS_MAX - 1].ip[3] == DNS_MAX - 1);
+		check(dns_answers(big2, n, a, 40) == DNS_MAX && a[DNS_MAX - 1].ip[3] == 7);
+	}
+	nocontext();
+}
+
+/* the file readers against the buffer parsers; a FIFO; errors; dns_resolve() without DNS */
+static void
+test_dns_files(void)
+{
+	static char text[60000];
+	static struct dns_addr a[DNS_MAX], b[DNS_MAX];
+	char dir[] = "/tmp/crtoken-unit-XXXXXX", hosts[256], conf[256], fifo[256], loop[256];
+	const char *saved_hosts = dns_hosts_file, *saved_conf = dns_conf_file;
+	struct dns_conf c1, c2;
+	size_t n = 0;
+	long long t0;
+	pid_t pid;
+	FILE *f;
+	int k, r1, r2, err, st;
+
+	check(mkdtemp(dir) != NULL);
+	snprintf(hosts, sizeof hosts, "%s/hosts", dir);
+	snprintf(conf, sizeof conf, "%s/resolv.conf", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	snprintf(loop, sizeof loop, "%s/loop", dir);
+	dns_hosts_file = hosts;
+	dns_conf_file = conf;
+
+	context("hosts read in pieces");
+	for (k = 0; k < 200 && n < sizeof text - 1600; k++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "10.0.%d.%d %s%0*d%s\n", k / 7, k,
+		    k % 2 ? "a " : "", (k * 61) % 1100 + 1, 0, k % 3 ? "" : " a");
+	if (check((f = fopen(hosts, "w")) != NULL)) {
+		fwrite(text, 1, n, f);
+		fclose(f);
+	}
+	r1 = dns_hosts(text, n, "a", a);
+	r2 = dns_hosts_read("a", b, clock_ms() + 5000, &err);
+	check(r1 > 20 && r1 == r2 && memcmp(a, b, sizeof a[0] * (size_t)r1) == 0);
+
+	context("resolv.conf read in pieces");
+	for (n = 0, k = 0; k < 150 && n < sizeof text - 1600; k++)
+		switch (k % 5) {
+		case 0:
+			n += (size_t)snprintf(text + n, sizeof text - n, "search d%d.example %0*d\n",
+			    k, (k * 13) % 280, 0);
+			break;
+		case 1:
+			n += (size_t)snprintf(text + n, sizeof text - n, "options ndots:%d x%0*d\n",
+			    k % 16, (k * 7) % 300, 0);
+			break;
+		case 2:
+			n += (size_t)snprintf(text + n, sizeof text - n, "nameserver 10.1.0.%d %0*d\n",
+			    k, (k * 11) % 600, 0);
+			break;
+		default:
+			n += (size_t)snprintf(text + n, sizeof text - n, "# %0*d\n", (k * 97) % 1500, 0);
+		}
+	if (check((f = fopen(conf, "w")) != NULL)) {
+		fwrite(text, 1, n, f);
+		fclose(f);
+	}
+	dns_conf(text, n, &c1);
+	check(dns_conf_read(&c2, clock_ms() + 5000, &err) == 0);
+	check(c1.nns == c2.nns && c1.ndots == c2.ndots && c1.timeout == c2.timeout &&
+	    c1.attempts == c2.attempts && strcmp(c1.search, c2.search) == 0 &&
+	    memcmp(c1.ns, c2.ns, sizeof c1.ns[0] * (size_t)c1.nns) == 0);
+	check(c1.nns == 3 && strncmp(c1.search, "d", 1) == 0);
+
+	context("missing, a directory, a loop");
+	dns_hosts_file = loop;
+	check(dns_hosts_read("a", a, clock_ms() + 5000, &err) == 0);	/* none */
+	dns_hosts_file = dir;
+	check(dns_hosts_read("a", a, clock_ms() + 5000, &err) == 0);	/* reads as empty */
+	check(symlink(loop, loop) == 0);
+	dns_hosts_file = loop;
+	check(dns_hosts_read("a", a, clock_ms() + 5000, &err) == DNS_SYSTEM && err == ELOOP);
+	dns_conf_file = loop;
+	check(dns_conf_read(&c1, clock_ms() + 5000, &err) == DNS_SYSTEM && err == ELOOP);
+	dns_conf_file = conf;
+	unlink(loop);
+
+	context("a FIFO: waits for its writer, until the deadline");
+	check(mkfifo(fifo, 0600) == 0);
+	dns_hosts_file = fifo;
+	t0 = clock_ms();
+	check(dns_hosts_read("a", a, t0 + 300, &err) == DNS_TIMEOUT);
+	check(clock_ms() - t0 >= 290 && clock_ms() - t0 < 3000);
+	if (check((pid = fork()) >= 0) && pid == 0) {
+		int fd;
+
+		usleep(100000);
+		if ((fd = open(fifo, O_WRONLY)) >= 0 && write(fd, "10.0.0.7 b a\n", 13) == 13)
+			_exit(0);
+		_exit(1);
+	}
+	t0 = clock_ms();
+	check(dns_hosts_read("a", a, t0 + 5000, &err) == 1 && strcmp(dns_text(&a[0]), "10.0.0.7") == 0);
+	check(clock_ms() - t0 >= 90 && clock_ms() - t0 < 3000);
+	check(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	net_cut = 1;	/* the cut: at once, whatever the deadline */
+	t0 = clock_ms();
+	check(dns_hosts_read("a", a, t0 + 5000, &err) == DNS_TIMEOUT && clock_ms() - t0 < 1000);
+	net_cut = 0;
+	unlink(fifo);
+
+	context("dns_resolve without DNS (timeout:0)");
+	if (check((f = fopen(hosts, "w")) != NULL)) {
+		fputs("127.0.0.1 localhost\n10.0.0.1 multi\n::1 multi\n127.0.0.2 multi\n"
+		    "fe80::1%no-such-if9 bad\n", f);
+		fclose(f);
+	}
+	if (check((f = fopen(conf, "w")) != NULL)) {
+		fputs("options timeout:0\nsearch example\n", f);
+		fclose(f);
+	}
+	dns_hosts_file = hosts;
+	t0 = clock_ms() + 5000;
+	check(dns_resolve("multi", t0, a, &err) == 3);
+	check(a[0].key > a[1].key && a[1].key > a[2].key);
+	check(dns_resolve("localhost", t0, a, &err) == 1 && a[0].key == 0);	/* not sorted */
+	check(dns_resolve("127.1", t0, a, &err) == 1 && strcmp(dns_text(&a[0]), "127.0.0.1") == 0);
+	check(dns_resolve("bad", t0, a, &err) == DNS_NONAME);
+	check(dns_resolve("nohost", t0, a, &err) == DNS_AGAIN);
+	check(dns_resolve("nohost.", t0, a, &err) == DNS_AGAIN);
+	check(dns_resolve("nohost..", t0, a, &err) == DNS_NONAME);
+	check(dns_resolve("a..b", t0, a, &err) == DNS_NONAME);
+	check(dns_resolve("", t0, a, &err) == DNS_NONAME);
+	check(dns_resolve("fe80::1%no-such-if9", t0, a, &err) == DNS_NONAME);
+	memset(text, 'x', 255);
+	text[255] = '\0';
+	check(dns_resolve(text, t0, a, &err) == DNS_NONAME);
+	text[254] = '\0';
+	check(dns_resolve(text, t0, a, &err) == DNS_NONAME);	/* a label of 254 */
+	check(dns_resolve("multi", clock_ms() - 1, a, &err) == DNS_TIMEOUT);
+
+	unlink(hosts);
+	unlink(conf);
+	rmdir(dir);
+	dns_hosts_file = saved_hosts;
+	dns_conf_file = saved_conf;
+	nocontext();
+}
+
+static struct dns_addr
+dns_ad(const char *s, int i)
+{
+	struct dns_addr a;
+
+	(void)i;
+	check(dns_literal(s, &a) == 1);
+	return a;
+}
+
+/* RFC 6724 as musl does it: the key on fixed inputs, then the sort on this machine */
+static void
+test_dns_sort(void)
+{
+	static const unsigned char lo6[16] = { [15] = 1 }, lo4[16] = { [10] = 0xff, [11] = 0xff,
+	    127, 0, 0, 1 }, ula[16] = { 0xfd, 0, 0, 0x99, [15] = 1 }, g4[16] = { [10] = 0xff,
+	    [11] = 0xff, 192, 0, 2, 7 }, g6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	struct dns_addr d, l[6];
+	int i, usable6, fd;
+
+	context("dns_key");
+	d = dns_ad("127.0.0.1", 0);
+	check(dns_key(&d, 0, 1, lo4) == (0x70000000 | 35 << 20 | 1 << 16 | 128 << 8 | 48));
+	d = dns_ad("::1", 0);
+	check(dns_key(&d, 1, 1, lo6) == (0x70000000 | 50 << 20 | 13 << 16 | 128 << 8 | 47));
+	d = dns_ad("fd00:99::1", 0);
+	check(dns_key(&d, 2, 1, ula) == (0x70000000 | 3 << 20 | 1 << 16 | 128 << 8 | 46));
+	/* unusable: no scope, label or prefix */
+	d = dns_ad("2001:db8::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (40 << 20 | 1 << 16 | 48));
+	check(dns_key(&d, 0, 1, NULL) == (0x40000000 | 40 << 20 | 1 << 16 | 48));
+	/* 2001:db8::1 from 2001:db8::7: the same label, 125 bits in common */
+	check(dns_key(&d, 0, 1, g6) == (0x70000000 | 40 << 20 | 1 << 16 | 125 << 8 | 48));
+	/* from an IPv4 source: scope matches (both 14), label does not */
+	check(dns_key(&d, 0, 1, g4) == (0x60000000 | 40 << 20 | 1 << 16 | 2 << 8 | 48));
+	d = dns_ad("192.0.2.1", 0);
+	check(dns_key(&d, 3, 1, g4) == (0x70000000 | 35 << 20 | 1 << 16 | 125 << 8 | 45));
+	/* the policy table: Teredo, 6to4, ULA, multicast and link-local scopes */
+	d = dns_ad("2001::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (5 << 20 | 1 << 16 | 48));
+	d = dns_ad("2002::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (30 << 20 | 1 << 16 | 48));
+	d = dns_ad("fc00::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (3 << 20 | 1 << 16 | 48));
+	d = dns_ad("fe80::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (40 << 20 | 13 << 16 | 48));
+	d = dns_ad("fec0::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (40 << 20 | 10 << 16 | 48));
+	d = dns_ad("ff05::1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (40 << 20 | 10 << 16 | 48));
+	/* IPv4 loopback is global scope here (musl scopes the mapped address) */
+	d = dns_ad("127.0.0.1", 0);
+	check(dns_key(&d, 0, 0, NULL) == (35 << 20 | 1 << 16 | 48));
+
+	context("dns_sort on this machine");
+	usable6 = 0;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) >= 0) {
+		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = 0xffff };
+
+		s6.sin6_addr.s6_addr[15] = 1;
+		usable6 = connect(fd, (struct sockaddr *)&s6, sizeof s6) == 0;
+		close(fd);
+	}
+	l[0] = dns_ad("127.0.0.1", 0);
+	l[1] = dns_ad("127.0.0.2", 0);
+	l[2] = dns_ad("fe80::1", 0);	/* no scope: connect() fails */
+	l[3] = dns_ad("::1", 0);
+	dns_sort(l, 4);
+	if (usable6)
+		check_str(dns_list(l, 4), "0:0:0:0:0:0:0:1 127.0.0.1 127.0.0.2 fe80:0:0:0:0:0:0:1");
+	else
+		check_str(dns_list(l, 4), "127.0.0.1 127.0.0.2 0:0:0:0:0:0:0:1 fe80:0:0:0:0:0:0:1");
+	for (i = 1; i < 4; i++)
+		check(l[i - 1].key > l[i].key);
+	nocontext();
+}
+
+#ifndef __GLIBC__	/* the musl build: dns.c against musl's own inet_pton and getaddrinfo */
+static void
+test_dns_musl(void)
+{
+	static const char alpha[] = "0123456789abcdefx:.%lo:::.";
+	struct addrinfo hints, *res;
+	unsigned char ip1[16], ip2[16];
+	struct dns_addr a;
+	char s[40];
+	size_t i, k, n;
+	int r1, r2;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	for (i = 0; i < 300000; i++) {
+		unsigned long long x = i * 0x9e3779b97f4a7c15ull;
+
+		for (k = 0, n = (x >> 8) % 24; k < n; k++)
+			s[k] = alpha[(x >> (k % 40 + 12) ^ k * 7) % (sizeof alpha - 1)];
+		s[n] = '\0';
+		if (i % 3 == 0 && n > 6)	/* more that parse */
+			memcpy(s, i % 2 ? "fe80::" : "1.2.", 4 + 2 * (i % 2));
+		r1 = inet_pton(AF_INET, s, ip1);
+		r2 = dns_pton4(s, ip2);
+		if (r1 != r2 || (r1 == 1 && memcmp(ip1, ip2, 4) != 0))
+			context("inet_pton(AF_INET, \"%s\")", s);
+		check(r1 == r2 && (r1 != 1 || memcmp(ip1, ip2, 4) == 0));
+		r1 = inet_pton(AF_INET6, s, ip1);
+		r2 = dns_pton6(s, ip2);
+		if (r1 != r2 || (r1 == 1 && memcmp(ip1, ip2, 16) != 0))
+			context("inet_pton(AF_INET6, \"%s\")", s);
+		check(r1 == r2 && (r1 != 1 || memcmp(ip1, ip2, 16) == 0));
+		r1 = getaddrinfo(s, "1", &hints, &res);
+		r2 = dns_literal(s, &a);
+		if ((r1 == 0) != (r2 == 1))
+			context("getaddrinfo(\"%s\", AI_NUMERICHOST): %d, dns_literal: %d", s, r1, r2);
+		check((r1 == 0) == (r2 == 1));
+		if (r1 == 0) {
+			if (r2 == 1 && res->ai_family == AF_INET)
+				check(a.family == AF_INET && memcmp(&((struct sockaddr_in *)
+				    res->ai_addr)->sin_addr, a.ip, 4) == 0);
+			else if (r2 == 1)
+				check(a.family == AF_INET6 && memcmp(&((struct sockaddr_in6 *)
+				    res->ai_addr)->sin6_addr, a.ip, 16) == 0 &&
+				    ((struct sockaddr_in6 *)res->ai_addr)->sin6_scope_id == a.scope);
+			freeaddrinfo(res);
+		}
+	}
+	nocontext();
+}
+#endif
+
+static void
+test_dns(void)
+{
+	test_dns_parse();
+	test_dns_files();
+	test_dns_sort();
+#ifndef __GLIBC__
+	test_dns_musl();
+#endif
+}
+
 /* ---- libc.c ---- */
 
 #ifdef LIBC_PREFIXED	/* asan-unit: libc.c as crt_*, beside glibc's own */
@@ -2780,6 +3436,7 @@ main(void)
 	test_libc();
 	test_anchor();
 	test_docker();
+	test_dns();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }

@@ -4,7 +4,7 @@
 # 0: only run the seeds once), then run each on its files in
 # test/fuzz/regressions. One line per harness; the exit status is 0 only
 # when nothing crashed. HARNESS is http, json, iam, jwt, url, proxy, der,
-# msg, docker (or fuzz_http...); default all. See test/fuzz/README.
+# msg, docker, dns (or fuzz_http...); default all. See test/fuzz/README.
 #
 # Everything it writes is under build/fuzz: objects and binaries, a copy of
 # BearSSL built with clang, the working corpora (corpus/<h>: the seeds of
@@ -23,7 +23,7 @@ case ${1-} in
 '' | *[!0-9]*) ;;
 *) secs=$1; shift ;;
 esac
-ALL="http json iam jwt url proxy der msg docker"
+ALL="http json iam jwt url proxy der msg docker dns"
 # shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- $ALL
 list=
@@ -41,7 +41,7 @@ BRLIB=$BR/build/libbearssl.a
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra"
 INC="-I. -I$BR/inc -I/usr/include"
-SRC="json jwt http msg proxy net der anchors iam file tls retry docker"
+SRC="json jwt http msg proxy net dns der anchors iam file tls retry docker"
 
 # ---- tools ----
 
@@ -306,6 +306,30 @@ https://
 :5000
 [::1]
 /v2/
+EOF
+dict dns <<'EOF'
+\xc0\x0c
+\x00\x01\x00\x01
+\x00\x1c\x00\x01
+\x00\x05\x00\x01
+\x81\x80
+\x81\x83
+\x00\x04
+\x00\x10
+\x04live\x04test\x00
+nameserver 
+options 
+ndots:
+timeout:
+attempts:
+search 
+domain 
+127.0.0.1
+::1
+fe80::1%
+0x7f.1
+ a\x0a
+#
 EOF
 dict msg <<'EOF'
 eyJ
