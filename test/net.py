@@ -942,8 +942,10 @@ class Netns:
         # DNS servers written here (DNS_SERVER): one answering by name, one silent
         self.scriptlog = os.path.join(self.dir, "dns-script.log")
         self.silentlog = os.path.join(self.dir, "dns-silent.log")
+        self.script6log = os.path.join(self.dir, "dns-script6.log")
         for addr, mode, log in ((SCRIPT_NS, "script", self.scriptlog),
-                                (SILENT_NS, "silent", self.silentlog)):
+                                (SILENT_NS, "silent", self.silentlog),
+                                ("::1", "script", self.script6log)):
             open(log, "w").close()
             spawn(self.exec + [sys.executable, "-c", DNS_SERVER, addr, mode, log,
                                str(LIFETIME)], log + ".out")
@@ -1030,7 +1032,7 @@ sys.exit(1)
 
 SCRIPT_NS, SILENT_NS = "127.0.0.4", "127.0.0.3"
 
-# A DNS server on ADDR port 53 for LIFE seconds, each query logged to LOG as
+# A DNS server on ADDR (IPv4 or IPv6) port 53 for LIFE seconds, each query logged to LOG as
 # "TIME NAME TYPE". Mode silent: never answers. Mode script: by name
 #   live.test          A 127.0.0.1, no AAAA
 #   live.srch.test     no data (NOERROR, no records), A and AAAA
@@ -1046,10 +1048,11 @@ SCRIPT_NS, SILENT_NS = "127.0.0.4", "127.0.0.3"
 DNS_SERVER = r"""
 import socket, struct, sys, time
 addr, mode, log, life = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
 s.bind((addr, 53))
 s.settimeout(0.5)
-other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+other = socket.socket(family, socket.SOCK_DGRAM)
 other.bind((addr, 0))
 seen = {}
 end = time.monotonic() + life
@@ -1566,6 +1569,22 @@ def ns_first_nameserver_dead_second_answers():
           r.secs, r)
     check(queries(N.silentlog, m) == ["live.test"], "the dead one was asked too", r)
     served(N.st4, n, "live.test", r)
+
+
+@test
+def ns_ipv6_and_mixed_nameservers():
+    """An IPv6 server; IPv4 and IPv6 servers together (one socket, IPv4 as ::ffff:a.b.c.d)."""
+    skip = netns()
+    if skip:
+        return skip
+    for servers, log in ((["::1"], N.script6log), ([SILENT_NS, "::1"], N.script6log),
+                         (["::2", SCRIPT_NS], N.scriptlog)):
+        root = make_root(resolv="".join("nameserver %s\n" % a for a in servers) +
+                         "options timeout:3 attempts:1\n")
+        m = logged(log)
+        r = same_as_musl(root, "live.test", ["127.0.0.1"])
+        check(r.secs < 2.5, "%s: answered at once (%.2fs)" % (servers, r.secs), r)
+        check(queries(log, m)[:1] == ["live.test"], "%s: the server was asked" % servers, r)
 
 
 @test
