@@ -25,8 +25,6 @@ clock_ms(void)
 
 volatile sig_atomic_t net_cut;
 int net_cutfd = -1;
-volatile pid_t net_child;
-volatile sig_atomic_t net_child_gone;
 
 int
 ms_left(long long deadline)

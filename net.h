@@ -27,13 +27,6 @@ extern volatile sig_atomic_t net_cut;
 extern int net_cutfd;
 
 /*
- * Unused, always 0: name resolution ran in a child process once, and
- * super.c still names these. To be removed with their use there.
- */
-extern volatile pid_t net_child;
-extern volatile sig_atomic_t net_child_gone;
-
-/*
  * What one exchange saw, filled as it goes by net.c, proxy.c, tls.c and
  * iam.c for crtoken check; the caller zeroes it before the exchange.
  */

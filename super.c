@@ -87,10 +87,7 @@ on_fwd(int sig)
 	errno = err;
 }
 
-/*
- * Reap every child that ended, at once (as PID 1, orphans too): CMD's
- * status kept, the resolver's end noted for net.c.
- */
+/* Reap every child that ended, at once (as PID 1, orphans too): CMD's status kept. */
 static void
 reap(void)
 {
@@ -103,8 +100,7 @@ reap(void)
 			ended = 1;
 			child = 0;
 			wake();
-		} else if (p == net_child)
-			net_child_gone = 1;
+		}
 }
 
 static void
