@@ -107,3 +107,22 @@ def selected(only):
 def summary(suite, passed, failed, skipped):
     print("%s: %d passed, %d failed, %d skipped" % (suite, passed, failed, skipped))
     return 1 if failed else 0
+
+
+def wait_for(cond, secs, step=0.05):
+    """Poll cond() until true or secs pass; returns its last value."""
+    end = time.monotonic() + secs
+    while True:
+        v = cond()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def read(path):
+    """The text of path, or None when there is no such file."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None

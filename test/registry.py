@@ -69,7 +69,7 @@ import urllib.request
 sys.dont_write_bytecode = True  # no __pycache__ left in test/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iam  # noqa: E402
-from harness import Fail, Result, check, test  # noqa: E402
+from harness import Fail, Result, check, read, test, wait_for  # noqa: E402
 import harness  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,24 +106,6 @@ def jwt_payload(tok):
     try:
         return json.loads(iam.b64u_decode(tok.split(".")[1]))
     except Exception:
-        return None
-
-
-def wait_for(cond, secs, step=0.05):
-    """Poll cond() until true or secs pass; returns its last value."""
-    end = time.monotonic() + secs
-    while True:
-        v = cond()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except FileNotFoundError:
         return None
 
 
