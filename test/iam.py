@@ -63,7 +63,8 @@ closes or after HANG_MAX seconds.
 
 Every request is appended to DIR/requests.jsonl (method, path, headers,
 form, raw, sni, conn: the connection's number); every issued access token
-to DIR/issued; every connection adds a line to DIR/connections and, when it
+to DIR/issued, and as a JSON line {"conn": n, "token": ..., "time": time.time()
+at issue} to DIR/issued.jsonl; every connection adds a line to DIR/connections and, when it
 ends, a JSON line to
 DIR/timeline.jsonl: {"conn": n (1, 2, ...), "accept": time.time() at accept,
 "answer": time.time() just before the first byte of the HTTP answer or null,
@@ -403,13 +404,13 @@ class Standin:
         elif resp == "html":
             status, body = 503, "<html><body>Service Unavailable</body></html>"
         else:
-            status, body = self.validate(req, form, words)
+            status, body = self.validate(req, form, words, rec["conn"])
             if status == 200 and "okstatus" in words:
                 status = int(words["okstatus"])
         self.send(s, status, body, words, rec,
                   "text/html" if resp == "html" else "application/json")
 
-    def validate(self, req, form, words):
+    def validate(self, req, form, words, conn=None):
         if req["method"] != "POST" or req["path"] != "/identity/token":
             return iam_error("BXNIM0404E", "Not found.", status=404)
         if req["headers"].get("content-type") != "application/x-www-form-urlencoded":
@@ -470,6 +471,7 @@ class Standin:
         if "access" in words:  # a token that is not what IAM issues
             access = words["access"]
         self.log("issued", access)
+        self.log("issued.jsonl", json.dumps({"conn": conn, "token": access, "time": time.time()}))
         answer = {"access_token": access, "refresh_token": "not_supported",
                   "ims_user_id": 0, "token_type": "Bearer", "scope": "ibm openid"}
         if "noexp" not in words:
@@ -560,6 +562,11 @@ def state_lines(state, name):
 def issued(state):
     """The access tokens issued, oldest first."""
     return [t for line in state_lines(state, "issued") for t in line.split()]
+
+
+def issued_log(state):
+    """The access tokens issued, oldest first, each {"conn", "token", "time"}."""
+    return [json.loads(line) for line in state_lines(state, "issued.jsonl")]
 
 
 def requests(state):
