@@ -8,7 +8,8 @@
 #   make test-registry         --format docker and the credential helper against
 #                   a local registry, with skopeo, podman and buildah
 #   make check      the quick part: unit, end to end, network, a short chaos run
-#   make chaos      the invariant harness: 1000 seeded fault schedules (CHAOS_N)
+#   make chaos      the invariant harness: 1000 seeded fault schedules (CHAOS_N),
+#                   and CHAOS_N/15 of exec --watch
 #   make test-asan  the unit and e2e suites under ASan+UBSan, valgrind memcheck
 #   make test-cross the unit and e2e suites for each foreign ARCH, under qemu-user
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60) each
@@ -225,7 +226,8 @@ check: deps-check crtoken $(BUILD)/unit
 	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net chaos
 
 # the invariant harness, long: CHAOS_N schedules from CHAOS_SEED on CHAOS_JOBS
-# workers (make test runs the short fixed-seed one, and every kept seed)
+# workers, and CHAOS_N/15 exec --watch ones (make test runs the short fixed-seed
+# one, and every kept seed)
 CHAOS_N = 1000
 CHAOS_SEED = 1
 CHAOS_JOBS = 4

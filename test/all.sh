@@ -24,7 +24,7 @@ command_for() {
 	unit) echo "build/unit" ;;
 	e2e) echo "$py test/e2e.py ./crtoken" ;;
 	net) echo "$py test/net.py ./crtoken" ;;
-	chaos) echo "$py test/chaos.py ./crtoken --seed 1 --n ${CHAOS_N:-60} --jobs 2 --regressions" ;;
+	chaos) echo "$py test/chaos.py ./crtoken --seed 1 --n ${CHAOS_N:-60} --xw ${CHAOS_XW:-2} --jobs 2 --regressions" ;;
 	image) echo "$py test/image.py ./crtoken" ;;
 	registry) echo "$py test/registry.py ./crtoken" ;;
 	examples) echo "/usr/bin/python3 test/examples.py ./crtoken" ;;
