@@ -183,6 +183,12 @@ wipe(void)
 static _Noreturn void
 finish(int code)
 {
+	sigset_t all;
+
+	/* the outcome is decided: no signal (the whole-run timer firing during
+	   a slow exit) adds a second line or another code */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	/* print while the secrets are still registered (and intact) for redaction */
 	if (code != 0 && !opt.quiet && fl.text[0])
 		msg_error(code, fl.text);
