@@ -83,13 +83,13 @@ BRCFLAGS = -W -Wall -Oz -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
 SRC = tool iam http tls der net dns proxy json jwt file msg anchors alloc watch check exec retry \
-    libc probe super docker cred
+    libc probe super docker cred p384
 OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
     $(O)/proxy.o $(O)/net.o $(O)/dns.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
-    $(O)/roots.o $(O)/alloc.o $(O)/libc.o $(O)/docker.o
+    $(O)/roots.o $(O)/alloc.o $(O)/libc.o $(O)/docker.o $(O)/p384.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h dns.h file.h iam.h anchors.h der.h proxy.h \
-      watch.h check.h exec.h retry.h probe.h super.h docker.h cred.h
+      watch.h check.h exec.h retry.h probe.h super.h docker.h cred.h p384.h
 
 all: $(OUT)
 
@@ -168,7 +168,7 @@ ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=addre
     -fno-sanitize-recover=all
 # every source but alloc.c and libc.c: glibc brings its own (and the sanitizers their allocator)
 ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c dns.c proxy.c json.c jwt.c file.c msg.c \
-    anchors.c watch.c check.c exec.c retry.c probe.c super.c docker.c cred.c
+    anchors.c watch.c check.c exec.c retry.c probe.c super.c docker.c cred.c p384.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
 
@@ -189,19 +189,41 @@ $(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
 	    $(ASAN_BRLIB)
 
 UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c dns.c file.c retry.c iam.c tls.c \
-    anchors.c libc.c docker.c
+    anchors.c libc.c docker.c p384.c
 # libc.c as crt_qsort...: tested against glibc's
 $(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
 	$(ASAN_CC) $(ASAN_DEFS) -DLIBC_PREFIXED $(ASAN_FLAGS) -o $@ test/unit.c $(UNIT_SRC) \
 	    $(BUILD)/roots.c $(ASAN_BRLIB)
 
-test-asan: deps-test $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit
-	@PYTHON=$(PYTHON) sh test/all.sh asan-unit asan-e2e memcheck
+# p384.c's tests, sanitized
+$(ASAN)/p384: test/p384.c p384.c p384.h $(BUILD)/sigver.h $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) -I$(BUILD) -DP384_TEST $(ASAN_FLAGS) -o $@ test/p384.c p384.c \
+	    $(ASAN_BRLIB)
+
+test-asan: deps-test $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit $(ASAN)/p384
+	@PYTHON=$(PYTHON) sh test/all.sh asan-unit asan-p384 asan-e2e memcheck
 
 # ---- tests ----
 
 $(O)/unit: test/unit.c $(UNIT_OBJ) $(HDR)
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -static -o $@ test/unit.c $(UNIT_OBJ) $(XBRLIB)
+
+# p384.c against NIST's P-384 SigVer vectors (Debian's python3-cryptography-vectors,
+# made into a C table here, the same for every ARCH) and against BearSSL's own
+# code; p384.c is built again with its test entries (-DP384_TEST)
+SIGVER = /usr/lib/python3/dist-packages/cryptography_vectors/asymmetric/ECDSA/FIPS_186-3/SigVer.rsp
+$(BUILD)/sigver.h: test/sigver.awk
+	@[ -f $(SIGVER) ] || { echo "no $(SIGVER) (sh deps.sh check installs python3-cryptography-vectors)" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	awk -f test/sigver.awk $(SIGVER) > $@.tmp && mv $@.tmp $@
+
+$(O)/p384-test.o: p384.c p384.h $(XBRLIB)
+	@mkdir -p $(O)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -DP384_TEST -c -o $@ p384.c
+
+$(O)/p384: test/p384.c $(O)/p384-test.o $(BUILD)/sigver.h
+	$(XCC) $(CPPFLAGS) $(INC) -I$(BUILD) $(CFLAGS) -DP384_TEST -static -o $@ test/p384.c \
+	    $(O)/p384-test.o $(XBRLIB)
 
 # what the tests need (packages, cross compilers, podman): first, before any build
 deps-test:
@@ -211,19 +233,20 @@ deps-test:
 deps-check:
 	@sh deps.sh check
 
-CROSS_SUITES = $(foreach a,$(CROSS_ARCHES),cross-$(a)-unit cross-$(a)-e2e) multiarch
+CROSS_SUITES = $(foreach a,$(CROSS_ARCHES),cross-$(a)-unit cross-$(a)-p384 cross-$(a)-e2e) multiarch
 FUZZ_SECONDS = 60
 TEST_FUZZ_SECONDS = 10
 
 # the whole suite, as CI runs it (FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) for the fuzzers)
-test: deps-test crtoken $(BUILD)/unit $(ASAN)/crtoken $(ASAN)/crtoken-vg $(ASAN)/unit \
-    cross-builds
-	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit e2e net \
-	    chaos image registry examples asan-unit asan-e2e memcheck $(CROSS_SUITES) fuzz reproducible
+test: deps-test crtoken $(BUILD)/unit $(BUILD)/p384 $(ASAN)/crtoken $(ASAN)/crtoken-vg \
+    $(ASAN)/unit $(ASAN)/p384 cross-builds
+	@PYTHON=$(PYTHON) FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh test/all.sh unit p384 e2e net \
+	    chaos image registry examples asan-unit asan-p384 asan-e2e memcheck $(CROSS_SUITES) \
+	    fuzz reproducible
 
 # the quick part: unit tests, end to end, network, the short chaos run
-check: deps-check crtoken $(BUILD)/unit
-	@PYTHON=$(PYTHON) sh test/all.sh unit e2e net chaos
+check: deps-check crtoken $(BUILD)/unit $(BUILD)/p384
+	@PYTHON=$(PYTHON) sh test/all.sh unit p384 e2e net chaos
 
 # the invariant harness, long: CHAOS_N schedules from CHAOS_SEED on CHAOS_JOBS
 # workers, and CHAOS_N/15 exec --watch ones (make test runs the short fixed-seed
@@ -237,7 +260,8 @@ chaos: deps-check crtoken
 # every foreign ARCH: its binary and unit tests, dist, the multi-arch image
 cross-builds: deps-test
 	@for a in $(CROSS_ARCHES); do \
-	    $(MAKE) --no-print-directory ARCH=$$a crtoken-$$a $(BUILD)/$$a/unit || exit 1; done
+	    $(MAKE) --no-print-directory ARCH=$$a crtoken-$$a $(BUILD)/$$a/unit \
+	        $(BUILD)/$$a/p384 || exit 1; done
 	@$(MAKE) --no-print-directory image-multiarch
 
 # every foreign ARCH: the unit and e2e suites under qemu-user; the artifacts
@@ -323,7 +347,8 @@ uninstall:
 
 clean:
 	rm -f crtoken $(CROSS_ARCHES:%=crtoken-%) $(BUILD)/*.o $(BUILD)/roots.c \
-	    $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/certs.id $(BUILD)/id
+	    $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/p384 $(BUILD)/sigver.h $(BUILD)/certs.id \
+	    $(BUILD)/id
 	rm -rf $(CROSS_ARCHES:%=$(BUILD)/%) dist
 
 # also forget the fetched BearSSL and the installed-packages mark

@@ -4,7 +4,9 @@
 #   deps.sh build           musl-gcc, jsmn.h, the CA roots, xz
 #   deps.sh check           the above, plus openssl and python3 for the stand-in,
 #                           tinyproxy, dnsmasq and ip for the network tests,
-#                           strace and unshare (make check: no podman, no qemu)
+#                           strace and unshare, NIST's ECDSA vectors (Debian's
+#                           python3-cryptography-vectors) for build/p384
+#                           (make check: no podman, no qemu)
 #   deps.sh test            the above, plus podman and runc for the image,
 #                           docker-registry, skopeo and buildah for the registry,
 #                           python3-yaml, valgrind, clang, the cross compilers
@@ -103,7 +105,8 @@ check_pkgs() {
 	build_pkgs
 	need_pkgs "openssl openssl" "python3 python3" "/usr/bin/tinyproxy tinyproxy" \
 		"/usr/sbin/dnsmasq dnsmasq-base" "/usr/sbin/ip iproute2" "/usr/bin/strace strace" \
-		"/usr/bin/unshare util-linux"
+		"/usr/bin/unshare util-linux" \
+		"/usr/lib/python3/dist-packages/cryptography_vectors/asymmetric/ECDSA/FIPS_186-3/SigVer.rsp python3-cryptography-vectors"
 }
 
 case ${1:-} in

@@ -5,9 +5,12 @@
 #
 #   unit, e2e, net, image, registry,    ./crtoken and build/unit
 #   examples
+#   p384                                build/p384: p384.c against NIST and BearSSL
 #   chaos                               ./crtoken under fixed-seed fault schedules
-#   asan-unit, asan-e2e, memcheck       build/asan: ASan+UBSan, valgrind
-#   cross-ARCH-unit, cross-ARCH-e2e     ./crtoken-ARCH under qemu-ARCH-static
+#   asan-unit, asan-p384, asan-e2e,     build/asan: ASan+UBSan, valgrind
+#   memcheck
+#   cross-ARCH-unit, cross-ARCH-p384,   ./crtoken-ARCH and build/ARCH/* under
+#   cross-ARCH-e2e                      qemu-ARCH-static
 #   multiarch                           dist/ and the manifest list
 #   fuzz                                every harness, FUZZ_SECONDS each
 #   reproducible                        two builds of HEAD, the same bytes
@@ -22,6 +25,7 @@ ubsan_env="UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87"
 command_for() {
 	case $1 in
 	unit) echo "build/unit" ;;
+	p384) echo "build/p384" ;;
 	e2e) echo "$py test/e2e.py ./crtoken" ;;
 	net) echo "$py test/net.py ./crtoken" ;;
 	chaos) echo "$py test/chaos.py ./crtoken --seed 1 --n ${CHAOS_N:-60} --xw ${CHAOS_XW:-2} --jobs 2 --regressions" ;;
@@ -29,9 +33,11 @@ command_for() {
 	registry) echo "$py test/registry.py ./crtoken" ;;
 	examples) echo "/usr/bin/python3 test/examples.py ./crtoken" ;;
 	asan-unit) echo "env $asan_env $ubsan_env build/asan/unit" ;;
+	asan-p384) echo "env $asan_env $ubsan_env build/asan/p384" ;;
 	asan-e2e) echo "env $asan_env $ubsan_env $py test/e2e.py build/asan/crtoken" ;;
 	memcheck) echo "$py test/memcheck.py build/asan/crtoken-vg" ;;
 	cross-*-unit) a=${1#cross-}; a=${a%-unit}; echo "qemu-$a-static build/$a/unit" ;;
+	cross-*-p384) a=${1#cross-}; a=${a%-p384}; echo "qemu-$a-static build/$a/p384" ;;
 	cross-*-e2e) a=${1#cross-}; a=${a%-e2e}
 		echo "env CRTOKEN_RUNNER=qemu-$a-static $py test/e2e.py ./crtoken-$a" ;;
 	multiarch) echo "$py test/multiarch.py" ;;
