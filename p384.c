@@ -38,52 +38,22 @@ static const fe B = {
 	0x181d9c6efe814112, 0x988e056be3f82d19, 0xb3312fa7e23ee7e4
 };
 
-/* r += C; returns the carry out */
-static uint64_t
-addc(fe r)
-{
-	uint64_t c = 0, s;
-	int i;
-
-#pragma GCC unroll 6
-	for (i = 0; i < 6; i++) {
-		s = r[i] + c;
-		c = s < c;
-		r[i] = s + C[i];
-		c += r[i] < s;
-	}
-	return c;
-}
-
-/* r -= C; returns the borrow */
-static uint64_t
-subc(fe r)
-{
-	uint64_t c = 0, s;
-	int i;
-
-#pragma GCC unroll 6
-	for (i = 0; i < 6; i++) {
-		s = r[i] - c;
-		c = s > r[i];
-		r[i] = s - C[i];
-		c += r[i] > s;
-	}
-	return c;
-}
-
 /* r + k 2^384 made below 2^384, with 2^384 = C mod p */
+static uint64_t add6(fe r, const fe a, const fe b);
+static uint64_t sub6(fe r, const fe a, const fe b);
+
 static void
 norm(fe r, int k)
 {
 	while (k > 0)
-		k += (int)addc(r) - 1;
+		k += (int)add6(r, r, C) - 1;
 	while (k < 0)
-		k += 1 - (int)subc(r);
+		k += 1 - (int)sub6(r, r, C);
 }
 
-static void
-fe_add(fe r, const fe a, const fe b)
+/* r = a + b, r = a - b as integers; the carry, the borrow */
+static uint64_t
+add6(fe r, const fe a, const fe b)
 {
 	uint64_t c = 0, s;
 	int i;
@@ -95,11 +65,11 @@ fe_add(fe r, const fe a, const fe b)
 		r[i] = s + b[i];
 		c += r[i] < s;
 	}
-	norm(r, (int)c);
+	return c;
 }
 
-static void
-fe_sub(fe r, const fe a, const fe b)
+static uint64_t
+sub6(fe r, const fe a, const fe b)
 {
 	uint64_t c = 0, s;
 	int i;
@@ -111,7 +81,21 @@ fe_sub(fe r, const fe a, const fe b)
 		r[i] = s - b[i];
 		c += r[i] > s;
 	}
-	norm(r, -(int)c);
+	return c;
+}
+
+static void
+fe_add(fe r, const fe a, const fe b)
+{
+	if (add6(r, a, b))
+		norm(r, 1);
+}
+
+static void
+fe_sub(fe r, const fe a, const fe b)
+{
+	if (sub6(r, a, b))
+		norm(r, -1);
 }
 
 /*
@@ -233,14 +217,8 @@ static void
 fe_canon(fe r, const fe a)
 {
 	fe t;
-	u128 s = 0;
-	int i;
 
-	for (i = 0; i < 6; i++) {
-		s = (u128)a[i] - P[i] - (uint64_t)(s >> 127);
-		t[i] = (uint64_t)s;
-	}
-	memcpy(r, s >> 127 ? a : t, sizeof(fe));
+	memcpy(r, sub6(t, a, P) ? a : t, sizeof(fe));
 }
 
 static int
@@ -388,8 +366,8 @@ add(jac *r, const jac *p, const jac *q)
 }
 
 /*
- * The scalar k[0..len), big-endian, as limbs when it is in [1, n-1]:
- * returns 1, else 0. n is BearSSL's (48 bytes, first byte 0xff).
+ * k[0..len) big-endian, any length: -1 when it is n or more, else its
+ * value in r and 1, or 0 for zero. n is BearSSL's (48 bytes, 0xff first).
  */
 static int
 scalar(fe r, const unsigned char *k, size_t len)
@@ -403,12 +381,15 @@ scalar(fe r, const unsigned char *k, size_t len)
 		k++;
 		len--;
 	}
-	if (len == 0 || len > PLEN)
+	memset(r, 0, sizeof(fe));
+	if (len == 0)
 		return 0;
+	if (len > PLEN)
+		return -1;
 	memset(b, 0, PLEN);
 	memcpy(b + PLEN - len, k, len);
 	if (memcmp(b, n, PLEN) >= 0)
-		return 0;
+		return -1;
 	fe_frombytes(r, b);
 	return 1;
 }
@@ -442,6 +423,60 @@ wnaf(signed char *d, const fe k)
 	}
 }
 
+/* a = a / 2 mod n (a < n) */
+static void
+half(fe a, const fe n)
+{
+	uint64_t c = 0;
+	int i;
+
+	if (a[0] & 1)
+		c = add6(a, a, n);
+	for (i = 0; i < 6; i++)
+		a[i] = a[i] >> 1 | (i < 5 ? a[i + 1] << 63 : c << 63);
+}
+
+static int
+isone(const fe a)
+{
+	return a[0] == 1 && (a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
+}
+
+/*
+ * r = y / x mod n, x in [1, n - 1], n prime: binary extended Euclid,
+ * with x1 x = u y and x2 x = v y (mod n) all along
+ */
+static void
+moddiv(fe r, const fe y, const fe x, const fe n)
+{
+	fe u, v, x1, x2;
+
+	memcpy(u, x, sizeof(fe));
+	memcpy(v, n, sizeof(fe));
+	memcpy(x1, y, sizeof(fe));
+	memset(x2, 0, sizeof(fe));
+	while (!isone(u) && !isone(v)) {
+		while (!(u[0] & 1)) {
+			half(u, n);	/* u even: just a shift */
+			half(x1, n);
+		}
+		while (!(v[0] & 1)) {
+			half(v, n);
+			half(x2, n);
+		}
+		if (!sub6(u, u, v)) {	/* u >= v: u - v */
+			if (sub6(x1, x1, x2))
+				add6(x1, x1, n);
+		} else {
+			add6(u, u, v);
+			sub6(v, v, u);
+			if (sub6(x2, x2, x1))
+				add6(x2, x2, n);
+		}
+	}
+	memcpy(r, isone(u) ? x1 : x2, sizeof(fe));
+}
+
 /* 0x04 X Y with X, Y < p on the curve: 1 and the point (z = 1), else 0 */
 static int
 decode(jac *r, const unsigned char *s)
@@ -467,6 +502,15 @@ decode(jac *r, const unsigned char *s)
 	memset(r->z, 0, sizeof(fe));
 	r->z[0] = 1;
 	return fe_iszero(t);
+}
+
+/* the generator, decoded (it is valid) */
+static void
+generator_point(jac *g)
+{
+	size_t len;
+
+	decode(g, br_ec_all_m31.generator(BR_EC_secp384r1, &len));
 }
 
 /* t[i] = (2i + 1) p */
@@ -497,36 +541,43 @@ add_digit(jac *r, const jac *t, int d)
 	add(r, r, &q);
 }
 
+/* r = ka A + kb B (interleaved wNAF); 0 when r is the point at infinity */
+static int
+mul2(jac *r, const jac *a, const fe ka, const jac *b, const fe kb)
+{
+	jac ta[NT], tb[NT];
+	signed char da[385], db[385];
+	int i;
+
+	P384_COUNT(p384_own++);
+	table(ta, a);
+	table(tb, b);
+	wnaf(da, ka);
+	wnaf(db, kb);
+	memset(r, 0, sizeof *r);
+	for (i = 384; i >= 0; i--) {
+		if (!fe_iszero(r->z))
+			dbl(r, r);
+		add_digit(r, ta, da[i]);
+		add_digit(r, tb, db[i]);
+	}
+	return !fe_iszero(r->z);
+}
+
 static uint32_t
 muladd(unsigned char *A, const unsigned char *B, size_t len,
     const unsigned char *x, size_t xlen, const unsigned char *y, size_t ylen, int curve)
 {
-	jac pa, pb, ta[NT], tb[NT], r;
+	jac pa, pb, r;
 	fe kx, ky, zi, t;
-	signed char dx[385], dy[385];
-	const unsigned char *b = B;
-	size_t glen;
-	int i;
 
-	if (b == NULL && curve == BR_EC_secp384r1)
-		b = br_ec_all_m31.generator(curve, &glen);
-	if (curve != BR_EC_secp384r1 || len != 1 + 2 * PLEN || !scalar(kx, x, xlen) ||
-	    !scalar(ky, y, ylen) || !decode(&pa, A) || !decode(&pb, b))
+	if (curve != BR_EC_secp384r1 || len != 1 + 2 * PLEN || scalar(kx, x, xlen) != 1 ||
+	    scalar(ky, y, ylen) != 1 || !decode(&pa, A) || (B != NULL && !decode(&pb, B)))
 		return br_ec_all_m31.muladd(A, B, len, x, xlen, y, ylen, curve);
-	P384_COUNT(p384_own++);
-	table(ta, &pa);
-	table(tb, &pb);
-	wnaf(dx, kx);
-	wnaf(dy, ky);
-	memset(&r, 0, sizeof r);
-	for (i = 384; i >= 0; i--) {
-		if (!fe_iszero(r.z))
-			dbl(&r, &r);
-		add_digit(&r, ta, dx[i]);
-		add_digit(&r, tb, dy[i]);
-	}
+	if (B == NULL)
+		generator_point(&pb);
 	memset(A + 1, 0, 2 * PLEN);
-	if (fe_iszero(r.z))
+	if (!mul2(&r, &pa, kx, &pb, ky))
 		return 0;
 	fe_inv(zi, r.z);
 	fe_sqr(t, zi);
@@ -536,6 +587,70 @@ muladd(unsigned char *A, const unsigned char *B, size_t len,
 	fe_tobytes(A + 1, r.x);
 	fe_tobytes(A + 1 + PLEN, r.y);
 	return 1;
+}
+
+/* see p384.h */
+uint32_t
+p384_vrfy_raw(const br_ec_impl *impl, const void *hash, size_t hash_len,
+    const br_ec_public_key *pk, const void *sig, size_t sig_len)
+{
+	const unsigned char *sg = sig;
+	unsigned char h[PLEN];
+	fe n, r, s, e, u1, u2, z2, t;
+	jac q, g, R;
+	size_t nlen, hlen = hash_len < PLEN ? hash_len : PLEN;
+	int i;
+
+	if (pk->curve != BR_EC_secp384r1)
+		return br_ecdsa_i31_vrfy_raw(impl, hash, hash_len, pk, sig, sig_len);
+	/* br_ecdsa_i31_vrfy_raw's checks, in its order */
+	if (!(impl->supported_curves >> BR_EC_secp384r1 & 1) || (sig_len & 1) ||
+	    pk->qlen != 1 + 2 * PLEN || scalar(r, sg, sig_len / 2) < 0 ||
+	    scalar(s, sg + sig_len / 2, sig_len / 2) != 1)
+		return 0;
+	/* the hash's first 384 bits, mod n */
+	fe_frombytes(n, br_ec_all_m31.order(BR_EC_secp384r1, &nlen));
+	memset(h, 0, PLEN);
+	memcpy(h + PLEN - hlen, hash, hlen);
+	fe_frombytes(e, h);
+	if (!sub6(t, e, n))
+		memcpy(e, t, sizeof(fe));
+	/* r = 0, e = 0: BearSSL's muladd answers those its own way */
+	if (fe_iszero(r) || (e[0] | e[1] | e[2] | e[3] | e[4] | e[5]) == 0)
+		return br_ecdsa_i31_vrfy_raw(impl, hash, hash_len, pk, sig, sig_len);
+	if (!decode(&q, pk->q))
+		return 0;
+	generator_point(&g);
+	moddiv(u1, e, s, n);
+	moddiv(u2, r, s, n);
+	if (!mul2(&R, &q, u2, &g, u1))
+		return 0;
+	/* x(R) = X / Z^2 is r or r + n (when below p): X = r Z^2 or (r + n) Z^2 */
+	fe_sqr(z2, R.z);
+	for (i = 0; i < 2; i++) {
+		fe_mul(t, r, z2);
+		fe_sub(t, t, R.x);
+		if (fe_iszero(t))
+			return 1;
+		if (add6(r, r, n) || !sub6(t, r, P))
+			return 0;
+	}
+	return 0;
+}
+
+/* see p384.h */
+uint32_t
+p384_vrfy_asn1(const br_ec_impl *impl, const void *hash, size_t hash_len,
+    const br_ec_public_key *pk, const void *sig, size_t sig_len)
+{
+	unsigned char raw[2 * (2 * 66) + 24];	/* as br_ecdsa_i31_vrfy_asn1 */
+
+	if (pk->curve != BR_EC_secp384r1)
+		return br_ecdsa_i31_vrfy_asn1(impl, hash, hash_len, pk, sig, sig_len);
+	if (sig_len > sizeof raw / 2)
+		return 0;
+	memcpy(raw, sig, sig_len);
+	return p384_vrfy_raw(impl, hash, hash_len, pk, raw, br_ecdsa_asn1_to_raw(raw, sig_len));
 }
 
 /* br_ec_all_m31 for everything else */
@@ -583,4 +698,8 @@ void p384_fe_inv(uint64_t r[6], const uint64_t a[6]) { fe_inv(r, a); }
 void p384_fe_canon(uint64_t r[6], const uint64_t a[6]) { fe_canon(r, a); }
 void p384_fe_frombytes(uint64_t r[6], const unsigned char s[48]) { fe_frombytes(r, s); }
 void p384_fe_tobytes(unsigned char s[48], const uint64_t a[6]) { fe_tobytes(s, a); }
+void p384_moddiv(uint64_t r[6], const uint64_t y[6], const uint64_t x[6], const uint64_t n[6])
+{
+	moddiv(r, y, x, n);
+}
 #endif

@@ -436,12 +436,12 @@ tls_start(int fd, const char *host, long long deadline, struct trace *t,
 	}
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	/* br_ec_all_m31 but for P-384 verification (p384.h); ECDHE stays BearSSL's */
-	br_ssl_engine_set_ec(eng, &p384_ec);
-	br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i31_vrfy_asn1);
+	/* ECDSA with P-384 keys is verified by p384.c (p384.h); the rest is BearSSL's */
+	br_ssl_engine_set_ec(eng, &br_ec_all_m31);
+	br_ssl_engine_set_ecdsa(eng, &p384_vrfy_asn1);
 	br_ssl_engine_set_rsavrfy(eng, rsa);
 	br_x509_minimal_set_rsa(&xc, rsa);
-	br_x509_minimal_set_ecdsa(&xc, &p384_ec, &br_ecdsa_i31_vrfy_asn1);
+	br_x509_minimal_set_ecdsa(&xc, &br_ec_all_m31, &p384_vrfy_asn1);
 	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);

@@ -188,6 +188,31 @@ def success_ecdsa_p384_chain():
 
 
 @test
+def success_ecdsa_p256_chain():
+    r = E.run([], script=["cert=p256"])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token from the P-256 chain", r)
+
+
+@test
+def success_ecdsa_iam_like_chain():
+    """IAM's shape (DigiCert G3): P-384 root and intermediate, SHA-384, a P-256 leaf."""
+    r = E.run([], script=["cert=g3"])
+    expect(r, 0)
+    check(r.out.strip() == E.issued()[-1], "token from the P-384/P-256 chain", r)
+
+
+@test
+def ecdsa_chain_rejections():
+    # one bit of the leaf's P-384 signature flipped
+    expect(E.run([], script=["cert=badsig"]), 8, "BR_ERR_X509_BAD_SIGNATURE")
+    # a P-256 signature checked with the intermediate's P-384 key
+    expect(E.run([], script=["cert=wrongcurve"]), 8, "BR_ERR_X509_BAD_SIGNATURE")
+    # a secp256k1 leaf: the server finds no curve we share and gives up
+    expect(E.run([], script=["cert=k256"]), 7, "handshake_failure")
+
+
+@test
 def success_chunked():
     r = E.run([], script=["resp=chunked"])
     expect_token(r, "the issued token, from chunks")

@@ -8,8 +8,9 @@ scripted to misbehave, one connection at a time.
 Script: the file DIR/script holds one line per connection, each a list of
 words; the first line is used and removed, the last one stays. Words:
 
-  cert=rsa|ec|expired|wrongname|rogue|weakrsa   server chain (default rsa;
-                   weakrsa: an RSA-1024 leaf under rsa-int, names as rsa)
+  cert=NAME        server chain NAME-chain.pem of test/pki.sh: rsa (default), ec,
+                   g3, p256, badsig, wrongcurve, k256, expired, wrongname, rogue,
+                   weakrsa (an RSA-1024 leaf under rsa-int, names as rsa)
   tls=tls13        offer TLS 1.3 only (crtoken speaks 1.2: handshake fails)
   tls=cbc          TLS 1.2 with a CBC suite only (no suite in common)
   tls=hang         accept the TCP connection, never start TLS

@@ -521,6 +521,24 @@ test_muladd(void)
 	snprintf(ctx, sizeof ctx, "muladd: edge scalars in [1, n - 1] answered by p384.c");
 	check(p384_own - own == 3000 + 95);	/* 12 of the 18 edge scalars are in range */
 	own = p384_own;
+	/* what p384.h says of BearSSL's answers for a scalar 0 */
+	{
+		unsigned char a1[97], two[48], g2[97];
+
+		snprintf(ctx, sizeof ctx, "muladd: x = 0 is 2 y B, y = 0 is zeros, both 1");
+		random_point(A);
+		small(y, 5);
+		small(two, 10);
+		mulgen(g2, two, 48);
+		memcpy(a1, A, 97);
+		check(p384_ec.muladd(a1, NULL, 97, (const unsigned char *)"", 0, y, 48,
+		    BR_EC_secp384r1) == 1);
+		check(memcmp(a1, g2, 97) == 0);
+		memcpy(a1, A, 97);
+		check(p384_ec.muladd(a1, NULL, 97, y, 48, (const unsigned char *)"", 0,
+		    BR_EC_secp384r1) == 1);
+		check(a1[0] == 4 && a1[1] == 0 && memcmp(a1 + 1, a1 + 2, 95) == 0);
+	}
 	/* Q = +-G: x Q + y G at infinity (x = n - y for G, x = y for -G) and doubling (x = y for G) */
 	for (i = 0; i < 40; i++) {
 		int neg = i & 1, sum0 = (i >> 1) & 1;
@@ -699,20 +717,39 @@ hash(unsigned char *out, int bits, const unsigned char *m, size_t n)
 
 static int nnist, nnist_pass, necdsa;
 
-/* both verifiers; their verdicts agree; returns p384_ec's */
+/*
+ * Every route: br_ecdsa_i31_vrfy_raw with p384_ec (muladd) and with
+ * br_ec_prime_i31 (BearSSL alone), p384_vrfy_raw, and the same signature
+ * as ASN.1 through p384_vrfy_asn1 and br_ecdsa_i31_vrfy_asn1: the same
+ * verdict; returns it.
+ */
 static uint32_t
 verify(const unsigned char *h, size_t hlen, const unsigned char *q, const unsigned char *sig,
     size_t siglen)
 {
 	br_ec_public_key pk;
-	uint32_t v1, v2;
+	unsigned char asn1[300];
+	size_t alen;
+	uint32_t v1, v2, v3;
 
 	pk.curve = BR_EC_secp384r1;
 	pk.q = (unsigned char *)q;
 	pk.qlen = 97;
-	v1 = br_ecdsa_i31_vrfy_raw(&p384_ec, h, hlen, &pk, sig, siglen);
-	v2 = br_ecdsa_i31_vrfy_raw(&br_ec_prime_i31, h, hlen, &pk, sig, siglen);
+	v1 = br_ecdsa_i31_vrfy_raw(&br_ec_prime_i31, h, hlen, &pk, sig, siglen);
+	v2 = br_ecdsa_i31_vrfy_raw(&p384_ec, h, hlen, &pk, sig, siglen);
+	v3 = p384_vrfy_raw(&p384_ec, h, hlen, &pk, sig, siglen);
 	check(v1 == v2);
+	check(v1 == v3);
+	if (siglen <= 200 && (siglen & 1) == 0) {
+		memcpy(asn1, sig, siglen);
+		alen = br_ecdsa_raw_to_asn1(asn1, siglen);
+		if (alen > 0) {
+			v2 = br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, h, hlen, &pk, asn1, alen);
+			v3 = p384_vrfy_asn1(&p384_ec, h, hlen, &pk, asn1, alen);
+			check(v1 == v2);
+			check(v1 == v3);
+		}
+	}
 	necdsa++;
 	return v1;
 }
@@ -820,12 +857,184 @@ test_ecdsa(void)
 		memcpy(bad + 2, sig, 48);
 		memcpy(bad + 52, sig + 48, 48);
 		check(verify(h, hlen, q, bad, 100) == 1);
+		/* "hashes" n - 1, n + 1, 2^384 - 1 (e = n - 1, 1, 2^384 - 1 - n) */
+		if (i < 6) {
+			unsigned char hv[48];
+
+			memcpy(hv, Nb, 48);
+			if (i % 3 == 2)
+				memset(hv, 0xff, 48);
+			else
+				addsmall(hv, 48, i % 3 == 0 ? -1 : 1);
+			snprintf(ctx, sizeof ctx, "ECDSA: key %d, hash >= n - 1 (%d)", i, i % 3);
+			slen = br_ecdsa_i31_sign_raw(&br_ec_prime_i31, &br_sha384_vtable, hv, &sk,
+			    bad);
+			check(slen == 96);
+			check(verify(hv, 48, q, bad, slen) == 1);
+			hv[20] ^= 4;
+			check(verify(hv, 48, q, bad, slen) == 0);
+			slen = 96;
+		}
 		/* hash lengths: every prefix, truncated by BearSSL to 384 bits */
 		if (i < 3)
 			for (m = 0; m <= (int)hlen; m++)
 				verify(h, (size_t)m, q, sig, slen);
 	}
 	(void)z;
+}
+
+/* 1/x mod n by BearSSL: x^(n-2) */
+static void
+modn_inv(unsigned char *out, const unsigned char *x)
+{
+	uint32_t ix[14], t1[14], t2[14];
+	unsigned char e[48];
+
+	memcpy(e, Nb, 48);
+	e[47] -= 2;
+	br_i31_decode_reduce(ix, x, 48, ni);
+	br_i31_modpow(ix, e, 48, ni, n0i, t1, t2);
+	br_i31_encode(out, 48, ix);
+}
+
+static int nmoddiv;
+
+/* p384_moddiv(y, x) against y * x^(n-2) mod n by BearSSL */
+static void
+test_moddiv(void)
+{
+	unsigned char x[48], y[48], inv[48], ref[48], mine[48];
+	uint64_t fx[6], fy[6], fr[6], fn[6];
+	int i, m;
+
+	p384_fe_frombytes(fn, Nb);
+	for (i = 0; i < 400; i++) {
+		if (i < 300)
+			scalar_random(x, S_RANDOM);
+		else
+			small(x, 1 + (int)(rnd() % 1000));
+		if (i % 50 == 0)
+			small(x, i % 100 == 0 ? 1 : -1);	/* 1, n - 1 */
+		if (i % 7 == 0)
+			small(y, (int)(rnd() % 3) - 1);	/* n - 1, 0, 1 */
+		else
+			scalar_random(y, S_RANDOM);
+		modn_inv(inv, x);
+		modn(ref, y, '*', inv);
+		p384_fe_frombytes(fx, x);
+		p384_fe_frombytes(fy, y);
+		p384_moddiv(fr, fy, fx, fn);
+		for (m = 0; m < 48; m++)
+			mine[m] = (unsigned char)(fr[5 - m / 8] >> (56 - 8 * (m % 8)));
+		snprintf(ctx, sizeof ctx, "moddiv %d", i);
+		check(memcmp(mine, ref, 48) == 0);
+		nmoddiv++;
+	}
+}
+
+/*
+ * x(R) = X at or above n: r = X - n verifies (BearSSL reduces X mod n;
+ * p384.c compares X with (r + n) Z^2). And X small, r = X + p - n: not
+ * valid, though (r + n) Z^2 = X Z^2 mod p. Q is made to fit the chosen
+ * R: Q = (R - u1 G) / u2.
+ */
+static void
+test_r_plus_n(void)
+{
+	unsigned char xb[48], R[97], T[97], Q[97], e[48], s[48], r[48], si[48], u1[48], u2[48];
+	unsigned char nu1[48], ui[48], sig[96], z[48], pn[48];
+	int i, m, c, made = 0;
+
+	memset(z, 0, 48);
+	for (m = 47, c = 0; m >= 0; m--) {	/* p - n */
+		int d = Pb[m] - Nb[m] - c;
+
+		pn[m] = (unsigned char)d;
+		c = d < 0;
+	}
+	for (i = 0; made < 8 && i < 400; i++) {
+		int above = made < 4;
+
+		if (above) {
+			memcpy(xb, Nb, 48);
+			addsmall(xb, 48, 1 + (int)(rnd() % 100000));	/* n < X < p */
+		} else {
+			small(xb, 1 + (int)(rnd() % 100000));
+		}
+		if (!decompress(R, xb, i & 1))
+			continue;
+		for (m = 47, c = 0; m >= 0; m--) {	/* r = X - n, or X + (p - n) */
+			int d = above ? xb[m] - Nb[m] - c : xb[m] + pn[m] + c;
+
+			r[m] = (unsigned char)d;
+			c = above ? d < 0 : d >> 8;
+		}
+		scalar_random(e, S_RANDOM);
+		scalar_random(s, S_RANDOM);
+		modn_inv(si, s);
+		modn(u1, e, '*', si);
+		modn(u2, r, '*', si);
+		modn(nu1, z, '-', u1);
+		memcpy(T, R, 97);
+		check(br_ec_prime_i31.muladd(T, NULL, 97, (const unsigned char *)"\1", 1, nu1, 48,
+		    BR_EC_secp384r1) == 1);
+		modn_inv(ui, u2);
+		memcpy(Q, T, 97);
+		check(br_ec_prime_i31.mul(Q, 97, ui, 48, BR_EC_secp384r1) == 1);
+		memcpy(sig, r, 48);
+		memcpy(sig + 48, s, 48);
+		snprintf(ctx, sizeof ctx, "ECDSA: x(R) %s, case %d", above ? "= r + n" :
+		    "+ p - n = r", made);
+		check(verify(e, 48, Q, sig, 96) == (uint32_t)above);
+		sig[47] ^= 1;
+		check(verify(e, 48, Q, sig, 96) == 0);
+		made++;
+	}
+	check(made == 8);
+}
+
+/* ASN.1 signatures that are not DER, or not ECDSA-Sig-Value: 0 from both */
+static void
+test_asn1(void)
+{
+	static const unsigned char bad[][12] = {
+		{ 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 },
+		{ 0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 },
+		{ 0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01 },
+		{ 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00 },
+		{ 0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 },
+		{ 0x30, 0x80, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 },
+		{ 0x30, 0x06, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01 },
+		{ 0x30 },
+	};
+	static const size_t len[] = { 8, 8, 8, 8, 8, 8, 8, 1 };
+	unsigned char h[48], buf[300];
+	br_ec_public_key pk;
+	size_t i, n;
+
+	memset(h, 0x5a, 48);
+	pk.curve = BR_EC_secp384r1;
+	pk.q = Gb;
+	pk.qlen = 97;
+	for (i = 0; i < sizeof len / sizeof len[0]; i++) {
+		snprintf(ctx, sizeof ctx, "ASN.1: malformed %zu", i);
+		check(p384_vrfy_asn1(&p384_ec, h, 48, &pk, bad[i], len[i]) ==
+		    br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, h, 48, &pk, bad[i], len[i]));
+	}
+	for (i = 0; i < 200; i++) {	/* random bytes, and a DER frame with random insides */
+		n = 1 + rnd() % 160;
+		rndbytes(buf, n);
+		if (i & 1) {
+			buf[0] = 0x30;
+			buf[1] = (unsigned char)(n - 2);
+		}
+		snprintf(ctx, sizeof ctx, "ASN.1: random %zu", i);
+		check(p384_vrfy_asn1(&p384_ec, h, 48, &pk, buf, n) ==
+		    br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, h, 48, &pk, buf, n));
+	}
+	/* longer than BearSSL's buffer takes */
+	memset(buf, 0, sizeof buf);
+	check(p384_vrfy_asn1(&p384_ec, h, 48, &pk, buf, 145) == 0);
 }
 
 int
@@ -837,13 +1046,17 @@ main(void)
 	setup();
 	test_nist();
 	test_field();
+	test_moddiv();
+	test_asn1();
+	test_r_plus_n();
 	test_delegation();
 	test_ecdsa();
 	test_muladd();
 	printf("p384: %d checks, %d failed (NIST SigVer P-384: %d cases, %d valid; "
-	    "field: %d cases; muladd: %d cases, %lu answered by p384.c, %d with "
-	    "full-length scalars, %d at infinity; ECDSA: %d verifications)\n",
-	    nchecks, nfailed, nnist, nnist_pass, nfield, nmuladd, p384_own, nmuladd_full,
-	    nmuladd_inf, necdsa);
+	    "field: %d cases, moddiv %d; muladd: %d cases, %d with full-length scalars, "
+	    "%d at infinity; ECDSA: %d signatures, each through 5 routes; %lu double "
+	    "multiplications by p384.c)\n",
+	    nchecks, nfailed, nnist, nnist_pass, nfield, nmoddiv, nmuladd, nmuladd_full,
+	    nmuladd_inf, necdsa, p384_own);
 	return nfailed == 0 ? 0 : 1;
 }
