@@ -4,7 +4,7 @@
 # 0: only run the seeds once), then run each on its files in
 # test/fuzz/regressions. One line per harness; the exit status is 0 only
 # when nothing crashed. HARNESS is http, json, iam, jwt, url, proxy, der,
-# msg, docker, dns (or fuzz_http...); default all. See test/fuzz/README.
+# msg, docker, dns, p384 (or fuzz_http...); default all. See test/fuzz/README.
 #
 # Everything it writes is under build/fuzz: objects and binaries, a copy of
 # BearSSL built with clang, the working corpora (corpus/<h>: the seeds of
@@ -23,7 +23,7 @@ case ${1-} in
 '' | *[!0-9]*) ;;
 *) secs=$1; shift ;;
 esac
-ALL="http json iam jwt url proxy der msg docker dns"
+ALL="http json iam jwt url proxy der msg docker dns p384"
 # shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- $ALL
 list=
@@ -39,9 +39,10 @@ BR=$OUT/bearssl
 BRLIB=$BR/build/libbearssl.a
 # sanitizers for the project's code and the harnesses; BearSSL is built plain
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra"
+# P384_TEST: p384.c's field entries, for fuzz_p384
+CFLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -DP384_TEST -Wall -Wextra"
 INC="-I. -I$BR/inc -I/usr/include"
-SRC="json jwt http msg proxy net dns der anchors iam file tls retry docker"
+SRC="json jwt http msg proxy net dns der anchors iam file tls retry docker p384"
 
 # ---- tools ----
 
@@ -147,7 +148,8 @@ fi
 for h in $list; do
 	bin=$OUT/fuzz_$h
 	# shellcheck disable=SC2086
-	if stale "$bin" "test/fuzz/fuzz_$h.c" test/fuzz/fuzz.h "$OUT/libcrtoken.a" $hdrs; then
+	if stale "$bin" "test/fuzz/fuzz_$h.c" test/fuzz/fuzz.h "$OUT/libcrtoken.a" $hdrs \
+	    test/*.h; then
 		# shellcheck disable=SC2086
 		"$CC" -fsanitize=fuzzer $SAN $CFLAGS $INC -o "$bin" "test/fuzz/fuzz_$h.c" \
 		    "$OUT/libcrtoken.a" "$BRLIB" || die "building fuzz_$h failed"
@@ -330,6 +332,15 @@ fe80::1%
 0x7f.1
  a\x0a
 #
+EOF
+dict p384 <<'EOF'
+\x04
+\xff\xff\xff\xff\xff\xff\xff\xff
+\x00\x00\x00\x00\x00\x00\x00\x00
+\xff\xff\xff\xfe\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff
+\xc7\x63\x4d\x81\xf4\x37\x2d\xdf\x58\x1a\x0d\xb2\x48\xb0\xa7\x7a\xec\xec\x19\x6a\xcc\xc5\x29\x73
+\x30
+\x02\x31\x00
 EOF
 dict msg <<'EOF'
 eyJ
