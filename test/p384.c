@@ -240,7 +240,7 @@ mulgen(unsigned char *pt, const unsigned char *k, size_t klen)
 enum { S_RANDOM, S_SHORT, S_EDGE };
 
 static size_t
-scalar_edge(unsigned char *k, int which)
+scalar_edge(unsigned char *k, int which)	/* k: 64 bytes */
 {
 	memset(k, 0, 64);
 	switch (which) {
@@ -269,11 +269,11 @@ scalar_edge(unsigned char *k, int which)
 #define NEDGE 18
 
 static size_t
-scalar_random(unsigned char *k, int kind)
+scalar_random(unsigned char *k, int kind)	/* k: 48 bytes */
 {
 	size_t len;
 
-	memset(k, 0, 64);
+	memset(k, 0, 48);
 	if (kind == S_SHORT) {
 		len = 1 + rnd() % 4;
 		rndbytes(k, len);
