@@ -217,13 +217,13 @@ $(BUILD)/sigver.h: test/sigver.awk
 	@mkdir -p $(BUILD)
 	awk -f test/sigver.awk $(SIGVER) > $@.tmp && mv $@.tmp $@
 
-$(O)/p384-test.o: p384.c p384.h $(XBRLIB)
-	@mkdir -p $(O)
+$(O)/test/p384.o: p384.c p384.h $(XBRLIB)
+	@mkdir -p $(O)/test
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -DP384_TEST -c -o $@ p384.c
 
-$(O)/p384: test/p384.c $(O)/p384-test.o $(BUILD)/sigver.h
+$(O)/p384: test/p384.c $(O)/test/p384.o $(BUILD)/sigver.h
 	$(XCC) $(CPPFLAGS) $(INC) -I$(BUILD) $(CFLAGS) -DP384_TEST -static -o $@ test/p384.c \
-	    $(O)/p384-test.o $(XBRLIB)
+	    $(O)/test/p384.o $(XBRLIB)
 
 # what the tests need (packages, cross compilers, podman): first, before any build
 deps-test:
@@ -349,6 +349,7 @@ clean:
 	rm -f crtoken $(CROSS_ARCHES:%=crtoken-%) $(BUILD)/*.o $(BUILD)/roots.c \
 	    $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/p384 $(BUILD)/sigver.h $(BUILD)/certs.id \
 	    $(BUILD)/id
+	rm -rf $(BUILD)/test
 	rm -rf $(CROSS_ARCHES:%=$(BUILD)/%) dist
 
 # also forget the fetched BearSSL and the installed-packages mark

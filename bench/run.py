@@ -3,8 +3,9 @@
 
     python3 bench/run.py [--n N] [--crtoken ./crtoken] [--build build] [--out FILE]
 
-For each server chain of the test PKI (RSA-2048 leaf + intermediate; ECDSA P-384
-leaf + intermediate with SHA-384, like IAM's DigiCert G3 chain) both clients
+For each server chain of the test PKI (RSA-2048 leaf + intermediate; ECDSA P-256
+leaf + intermediate; the IAM-like chain: P-384 root and intermediate with SHA-384
+and a P-256 leaf, the shape of IAM's DigiCert G3 chain; ECDSA P-384 throughout) both clients
 do the same exchange: same stand-in on 127.0.0.1 (https://localhost:PORT), same
 CA file, same CR token file, same profile id. Measured:
 
@@ -43,9 +44,12 @@ KIB = 1024
 TARGET_SIZE = 256 * KIB      # bytes, with the full root set
 TARGET_RSS = 512             # KiB
 TARGET_INSN = 1 / 3          # of curl's
+TARGET_INSN_CHAIN = {"g3": 0.5}   # issue 14: the IAM-like chain
 RUN_TIMEOUT = 60             # seconds, one exchange
 VG_TIMEOUT = 600             # seconds, one exchange under callgrind
-CHAINS = [("rsa", "RSA-2048 chain"), ("ec", "ECDSA P-384 chain")]
+CHAINS = [("rsa", "RSA-2048 chain"), ("p256", "ECDSA P-256 chain"),
+          ("g3", "IAM-like chain: P-384 root and intermediate, P-256 leaf"),
+          ("ec", "ECDSA P-384 chain")]
 
 
 class BenchError(Exception):
@@ -289,7 +293,8 @@ def measure_chain(cl, standin, chain, n, tmp):
 PHASES = [  # (function, what it is); inclusive counts, shown when present
     ("br_ssl_hs_client_run", "TLS handshake, all of it"),
     ("br_x509_minimal_run", "certificate chain validation (its signature checks included)"),
-    ("br_ecdsa_i31_vrfy_raw", "ECDSA verification (P-384, i31 code)"),
+    ("p384_vrfy_raw", "ECDSA P-384 verification (p384.c)"),
+    ("br_ecdsa_i31_vrfy_raw", "ECDSA verification, other curves (BearSSL's i31 code)"),
     ("br_rsa_i62_public", "RSA verification (i62 code)"),
     ("br_rsa_i31_public", "RSA verification (i31 code)"),
     ("api_mul", "ECDHE point multiplications (`f255_*` above are x25519)"),
@@ -438,11 +443,13 @@ def report(a, info, fp, res, prof, dig, dbg_objs):
     for chain, label in CHAINS:
         c, u = res[chain]["crtoken"], res[chain]["curl"]
         ic, iu = c["insn"][0], u["insn"][0]
-        limit = iu * TARGET_INSN
+        target = TARGET_INSN_CHAIN.get(chain, TARGET_INSN)
+        limit = iu * target
         v = "met" if ic <= limit else "missed by %s instructions" % fmt(int(round(ic - limit)))
-        p("| instructions (callgrind, 2 runs) (%s) | %s | %s | %s | ≤ 1/3 of curl's (0.33) | %s |"
+        p("| instructions (callgrind, 2 runs) (%s) | %s | %s | %s | ≤ %s of curl's (%.2f) | %s |"
           % (label, " / ".join(fmt(x) for x in c["insn"]),
-             " / ".join(fmt(x) for x in u["insn"]), ratio(ic, iu), v))
+             " / ".join(fmt(x) for x in u["insn"]), ratio(ic, iu),
+             "1/2" if target == 0.5 else "1/3", target, v))
     for chain, label in CHAINS:
         c, u = res[chain]["crtoken"], res[chain]["curl"]
         wc, wu = med(c["wall"]) * 1e3, med(u["wall"]) * 1e3
