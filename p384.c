@@ -38,19 +38,6 @@ static const fe B = {
 	0x181d9c6efe814112, 0x988e056be3f82d19, 0xb3312fa7e23ee7e4
 };
 
-/* r + k 2^384 made below 2^384, with 2^384 = C mod p */
-static uint64_t add6(fe r, const fe a, const fe b);
-static uint64_t sub6(fe r, const fe a, const fe b);
-
-static void
-norm(fe r, int k)
-{
-	while (k > 0)
-		k += (int)add6(r, r, C) - 1;
-	while (k < 0)
-		k += 1 - (int)sub6(r, r, C);
-}
-
 /* r = a + b, r = a - b as integers; the carry, the borrow */
 static uint64_t
 add6(fe r, const fe a, const fe b)
@@ -82,6 +69,16 @@ sub6(fe r, const fe a, const fe b)
 		c += r[i] > s;
 	}
 	return c;
+}
+
+/* r + k 2^384 made below 2^384, with 2^384 = C mod p */
+static void
+norm(fe r, int k)
+{
+	while (k > 0)
+		k += (int)add6(r, r, C) - 1;
+	while (k < 0)
+		k += 1 - (int)sub6(r, r, C);
 }
 
 static void
