@@ -203,6 +203,16 @@ def success_ecdsa_iam_like_chain():
 
 
 @test
+def success_every_ecdhe_curve_and_p521_leaf():
+    """ECDHE on P-256 and P-384 when the server takes no x25519 (BearSSL's code,
+    p384.c never sees a secret), on the IAM-like chain too; a P-521 leaf."""
+    for words in (["tls=p256"], ["tls=p384"], ["cert=g3", "tls=p384"], ["cert=p521"]):
+        r = E.run([], script=[" ".join(words)])
+        expect(r, 0)
+        check(r.out.strip() == E.issued()[-1], "token with " + " ".join(words), r)
+
+
+@test
 def ecdsa_chain_rejections():
     # one bit of the leaf's P-384 signature flipped
     expect(E.run([], script=["cert=badsig"]), 8, "BR_ERR_X509_BAD_SIGNATURE")

@@ -13,6 +13,7 @@ words; the first line is used and removed, the last one stays. Words:
                    weakrsa (an RSA-1024 leaf under rsa-int, names as rsa)
   tls=tls13        offer TLS 1.3 only (crtoken speaks 1.2: handshake fails)
   tls=cbc          TLS 1.2 with a CBC suite only (no suite in common)
+  tls=p256, tls=p384  ECDHE on that curve only (not x25519)
   tls=hang         accept the TCP connection, never start TLS
   tls=close        read the ClientHello, then close the connection
   tls=stall:K      handshake through memory BIOs; forward only the first K TLS
@@ -264,6 +265,8 @@ class Standin:
             elif tls == "cbc":
                 ctx.maximum_version = ssl.TLSVersion.TLSv1_2
                 ctx.set_ciphers("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA")
+            elif tls in ("p256", "p384"):
+                ctx.set_ecdh_curve({"p256": "prime256v1", "p384": "secp384r1"}[tls])
             self.contexts[key] = ctx
         return self.contexts[key]
 

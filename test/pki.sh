@@ -12,6 +12,7 @@
 #                                            that claims to be ec-int: a P-256 signature
 #                                            checked with ec-int's P-384 key
 #   ec-root   -> ec-int   -> k256-leaf       a secp256k1 leaf: a curve BearSSL does not have
+#   ec-root   -> ec-int   -> p521-leaf       a P-521 leaf (BearSSL's generic code checks its signatures)
 #   rsa-int   -> expired-leaf                valid 2020-2021 only
 #   rsa-int   -> wrongname-leaf              SAN DNS:wrong.example only
 #   rsa-int   -> weakrsa-leaf                RSA 1024 (too small), same names as rsa-leaf
@@ -30,6 +31,7 @@ rsa1024() { rsa "$1" 1024; }
 ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1.key" 2>/dev/null; }
 ec256() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
 k256() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out "$1.key" 2>/dev/null; }
+ec521() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$1.key" 2>/dev/null; }
 
 cat > ca.ext <<'EOF'
 basicConstraints = critical, CA:TRUE
@@ -73,6 +75,7 @@ issue ec-int ec sha384 ec-root ca.ext
 issue ec-leaf ec sha384 ec-int leaf.ext
 issue g3-leaf ec256 sha384 ec-int leaf.ext
 issue k256-leaf k256 sha384 ec-int leaf.ext
+issue p521-leaf ec521 sha384 ec-int leaf.ext
 
 root p256-root ec256 sha256
 issue p256-int ec256 sha256 p256-root ca.ext
@@ -126,7 +129,7 @@ openssl ca -batch -config ca.cnf -cert rsa-int.pem -keyfile rsa-int.key -notext 
 
 for n in rsa-leaf:rsa-int wrongname-leaf:rsa-int weakrsa-leaf:rsa-int expired-leaf:rsa-int \
     ec-leaf:ec-int g3-leaf:ec-int p256-leaf:p256-int badsig-leaf:ec-int wrongcurve-leaf:ec-int \
-    k256-leaf:ec-int rogue-leaf:rogue-root; do
+    k256-leaf:ec-int p521-leaf:ec-int rogue-leaf:rogue-root; do
 	leaf=${n%%:*}; int=${n##*:}
 	cat "$leaf.pem" "$int.pem" > "${leaf%-leaf}-chain.pem"
 	cp "$leaf.key" "${leaf%-leaf}.key"
