@@ -442,7 +442,9 @@ tls_start(int fd, const char *host, long long deadline, struct trace *t,
 	br_ssl_engine_set_rsavrfy(eng, rsa);
 	br_x509_minimal_set_rsa(&xc, rsa);
 	br_x509_minimal_set_ecdsa(&xc, &br_ec_all_m31, &p384_vrfy_asn1);
-	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+	/* AES: BearSSL's 32-bit bitsliced code, constant-time like ct64 and
+	   960 bytes smaller, for 0.2 M instructions more per exchange */
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
 	chk.vtable = &chk_vtable;
