@@ -584,7 +584,8 @@ p384_vrfy_raw(const br_ec_impl *impl, const void *hash, size_t hash_len,
 	/* the hash's first 384 bits, mod n */
 	fe_frombytes(n, br_ec_all_m31.order(BR_EC_secp384r1, &nlen));
 	memset(h, 0, PLEN);
-	memcpy(h + PLEN - hlen, hash, hlen);
+	if (hlen > 0)	/* hash may be NULL then */
+		memcpy(h + PLEN - hlen, hash, hlen);
 	fe_frombytes(e, h);
 	if (!sub6(t, e, n))
 		memcpy(e, t, sizeof(fe));

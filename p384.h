@@ -39,9 +39,12 @@
  *     own: x = 0 gives 2*y*B and 1, y = 0 gives 0x04, zeros and 1, a
  *     scalar >= n is undefined (bearssl_ec.h).
  *   - p384_vrfy_raw/_asn1 return what br_ecdsa_i31_vrfy_raw/_asn1 return
- *     (1 valid, 0 not). A signature with r = 0, or a hash that is 0 mod n,
- *     goes to BearSSL's function (whose muladd answers those cases as
- *     above).
+ *     (1 valid, 0 not), for hash_len below 2^29 (BearSSL's bit count of
+ *     the hash wraps above). A signature with r = 0, or a hash that is 0
+ *     mod n, goes to BearSSL's function (whose muladd answers those cases
+ *     as above): with both, BearSSL accepts any s, and so does p384.c.
+ *     Only a hash of 0 or n bytes makes it (a SHA-2 preimage, out of
+ *     reach: crtoken's hashes are SHA-2 outputs).
  *
  * Requires unsigned __int128 (gcc or clang on a 64-bit target: x86_64,
  * aarch64, s390x, ppc64le); any byte order. No static state; under 6 KB

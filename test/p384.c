@@ -814,6 +814,38 @@ test_r_plus_n(void)
 	check(made == 8);
 }
 
+/*
+ * BearSSL's quirk, kept (p384.h): r = 0 with a hash that is 0 mod n (an
+ * empty hash, zeros, or n) verifies with any s, by both; an empty hash
+ * may be NULL (UBSan watches p384.c's copy of it).
+ */
+static void
+test_zero_hash(void)
+{
+	unsigned char h[48], sig[96];
+	br_ec_public_key pk;
+	int s;
+
+	pk.curve = BR_EC_secp384r1;
+	pk.q = Gb;
+	pk.qlen = 97;
+	memset(sig, 0, sizeof sig);
+	for (s = 1; s < 4; s++) {
+		snprintf(ctx, sizeof ctx, "zero hash: s = %d", s);
+		sig[95] = (unsigned char)s;
+		memcpy(h, Nb, 48);
+		check(verify(h, 48, Gb, sig, 96) == 1);
+		memset(h, 0, 48);
+		check(verify(h, 48, Gb, sig, 96) == 1);
+		check(verify(h, 0, Gb, sig, 96) == 1);
+		check(p384_vrfy_raw(&p384_ec, NULL, 0, &pk, sig, 96) ==
+		    br_ecdsa_i31_vrfy_raw(&br_ec_prime_i31, NULL, 0, &pk, sig, 96));
+		sig[0] = 1;	/* r = 2^376: refused */
+		check(verify(h, 48, Gb, sig, 96) == 0);
+		sig[0] = 0;
+	}
+}
+
 /* ASN.1 signatures that are not DER, or not ECDSA-Sig-Value: 0 from both */
 static void
 test_asn1(void)
@@ -869,6 +901,7 @@ main(void)
 	test_field();
 	test_moddiv();
 	test_asn1();
+	test_zero_hash();
 	test_r_plus_n();
 	test_delegation();
 	test_ecdsa();
