@@ -92,13 +92,13 @@ BRCFLAGS = -W -Wall -Oz -ffunction-sections -fdata-sections -DBR_USE_URANDOM=0 \
 INC = -I$(BUILD)/include -I$(BEARSSL)/inc -I.
 
 SRC = tool iam http tls der net dns proxy json jwt file msg anchors alloc watch check exec retry \
-    libc probe super docker cred p384
-OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o
+    libc probe super docker cred p384 unpack
+OBJ = $(SRC:%=$(O)/%.o) $(O)/roots.o $(O)/text.o
 UNIT_OBJ = $(O)/json.o $(O)/jwt.o $(O)/http.o $(O)/msg.o $(O)/der.o $(O)/file.o \
     $(O)/proxy.o $(O)/net.o $(O)/dns.o $(O)/retry.o $(O)/iam.o $(O)/tls.o $(O)/anchors.o \
-    $(O)/roots.o $(O)/alloc.o $(O)/libc.o $(O)/docker.o $(O)/p384.o
+    $(O)/roots.o $(O)/alloc.o $(O)/libc.o $(O)/docker.o $(O)/p384.o $(O)/unpack.o $(O)/text.o
 HDR = msg.h json.h jwt.h http.h tls.h net.h dns.h file.h iam.h anchors.h der.h proxy.h \
-      watch.h check.h exec.h retry.h probe.h super.h docker.h cred.h p384.h
+      watch.h check.h exec.h retry.h probe.h super.h docker.h cred.h p384.h text.h unpack.h
 
 all: $(OUT)
 
@@ -149,8 +149,10 @@ $(BUILD)/certs.id: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CERTS)' | cmp -s - $@ || echo '$(CERTS)' > $@
 
-$(BUILD)/mkroots: certs/mkroots.c anchors.c anchors.h der.c der.h msg.c msg.h $(BRLIB)
-	$(CC) $(CPPFLAGS) $(INC) -std=c11 -O2 -static -o $@ certs/mkroots.c anchors.c der.c msg.c $(BRLIB)
+$(BUILD)/mkroots: certs/mkroots.c anchors.c anchors.h der.c der.h msg.c msg.h unpack.c unpack.h \
+    text.h $(BUILD)/text.c $(BRLIB)
+	$(CC) $(CPPFLAGS) $(INC) -std=c11 -O2 -static -o $@ certs/mkroots.c anchors.c der.c msg.c \
+	    unpack.c $(BUILD)/text.c $(BRLIB)
 
 $(BUILD)/roots.c: $(BUILD)/mkroots $(BUILD)/certs.id
 	@files=$$(for c in $(CERTS); do \
@@ -167,6 +169,19 @@ $(O)/roots.o: $(BUILD)/roots.c anchors.h $(XBRLIB)
 	@mkdir -p $(O)
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/roots.c
 
+# The cold texts of text.h (--help, the TLS and errno words), compressed:
+# pack runs here, on the build machine; text.c is the same for every ARCH.
+$(BUILD)/pack: pack.c unpack.c unpack.h text.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CPPFLAGS) -I. -std=c11 -O2 -static -o $@ pack.c unpack.c
+
+$(BUILD)/text.c: $(BUILD)/pack
+	$(BUILD)/pack > $@.tmp && mv $@.tmp $@
+
+$(O)/text.o: $(BUILD)/text.c unpack.h $(XBRLIB)
+	@mkdir -p $(O)
+	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -c -o $@ $(BUILD)/text.c
+
 # ---- sanitizer and memcheck builds (glibc, gcc; make test-asan) ----
 
 ASAN = $(BUILD)/asan
@@ -177,7 +192,7 @@ ASAN_FLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -Wl,-z,now -fsanitize=addre
     -fno-sanitize-recover=all
 # every source but alloc.c and libc.c: glibc brings its own (and the sanitizers their allocator)
 ASAN_SRC = tool.c iam.c http.c tls.c der.c net.c dns.c proxy.c json.c jwt.c file.c msg.c \
-    anchors.c watch.c check.c exec.c retry.c probe.c super.c docker.c cred.c p384.c
+    anchors.c watch.c check.c exec.c retry.c probe.c super.c docker.c cred.c p384.c unpack.c
 ASAN_BRLIB = $(ASAN)/bearssl/build/libbearssl.a
 ASAN_DEFS = $(CPPFLAGS) -I$(BUILD)/include -I$(ASAN)/bearssl/inc -I. -DVERSION='"$(VERSION)"'
 
@@ -189,20 +204,21 @@ $(ASAN_BRLIB): $(BRLIB)
 	$(MAKE) -s -C $(ASAN)/bearssl CC=$(ASAN_CC) LD=$(ASAN_CC) LDDLL=$(ASAN_CC) \
 	    CFLAGS='-W -Wall -g -O1 -fPIC' lib
 
-$(ASAN)/crtoken: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
-	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ $(ASAN_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
-
-# for valgrind: the same, without sanitizers
-$(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(ASAN_BRLIB)
-	$(ASAN_CC) $(ASAN_DEFS) -std=c11 -g -O1 -Wl,-z,now -o $@ $(ASAN_SRC) $(BUILD)/roots.c \
+$(ASAN)/crtoken: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) $(ASAN_FLAGS) -o $@ $(ASAN_SRC) $(BUILD)/roots.c $(BUILD)/text.c \
 	    $(ASAN_BRLIB)
 
+# for valgrind: the same, without sanitizers
+$(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)
+	$(ASAN_CC) $(ASAN_DEFS) -std=c11 -g -O1 -Wl,-z,now -o $@ $(ASAN_SRC) $(BUILD)/roots.c \
+	    $(BUILD)/text.c $(ASAN_BRLIB)
+
 UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c dns.c file.c retry.c iam.c tls.c \
-    anchors.c libc.c docker.c p384.c
+    anchors.c libc.c docker.c p384.c unpack.c
 # libc.c as crt_qsort...: tested against glibc's
-$(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(ASAN_BRLIB)
+$(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)
 	$(ASAN_CC) $(ASAN_DEFS) -DLIBC_PREFIXED $(ASAN_FLAGS) -o $@ test/unit.c $(UNIT_SRC) \
-	    $(BUILD)/roots.c $(ASAN_BRLIB)
+	    $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)
 
 # p384.c's tests, sanitized
 $(ASAN)/p384: test/p384.c p384.c p384.h $(BUILD)/sigver.h $(ASAN_BRLIB)
@@ -356,7 +372,7 @@ uninstall:
 
 clean:
 	rm -f crtoken $(CROSS_ARCHES:%=crtoken-%) $(BUILD)/*.o $(BUILD)/roots.c \
-	    $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/p384 $(BUILD)/sigver.h $(BUILD)/certs.id \
+	    $(BUILD)/text.c $(BUILD)/pack $(BUILD)/mkroots $(BUILD)/unit $(BUILD)/p384 $(BUILD)/sigver.h $(BUILD)/certs.id \
 	    $(BUILD)/id
 	rm -rf $(BUILD)/test
 	rm -rf $(CROSS_ARCHES:%=$(BUILD)/%) dist

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "text.h"
+#include "unpack.h"
 
 int msg_verbose, msg_quiet, msg_json;
 
@@ -344,7 +346,8 @@ msg_redact(char *dst, size_t cap, const char *s)
 
 /*
  * The errors crtoken can meet, in musl's words: its strerror() carries all
- * of them (2 KB) for a program that needs these.
+ * of them (2 KB) for a program that needs these. The words are text.h's
+ * TEXT_ERRWORDS, in this order.
  */
 static const unsigned short errnos[] = {
 	EPERM, ENOENT, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ENOMEM, EACCES,
@@ -354,28 +357,11 @@ static const unsigned short errnos[] = {
 	ECONNRESET, ETIMEDOUT, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH, EDQUOT,
 	ENOTCONN, EADDRINUSE,
 };
-static const char errwords[] =
-	"Operation not permitted\0No such file or directory\0"
-	"Interrupted system call\0I/O error\0No such device or address\0"
-	"Argument list too long\0Exec format error\0Bad file descriptor\0"
-	"Out of memory\0Permission denied\0Resource busy\0File exists\0"
-	"Cross-device link\0No such device\0Not a directory\0Is a directory\0"
-	"Invalid argument\0Too many open files in system\0"
-	"No file descriptors available\0Text file busy\0File too large\0"
-	"No space left on device\0Read-only file system\0Broken pipe\0"
-	"Filename too long\0Symbolic link loop\0Function not implemented\0"
-	"Resource temporarily unavailable\0"
-	"Address family not supported by protocol\0Address not available\0"
-	"Network is down\0Network unreachable\0Connection aborted\0"
-	"Connection reset by peer\0Operation timed out\0Connection refused\0"
-	"Host is down\0Host is unreachable\0Quota exceeded\0"
-	"Socket not connected\0Address in use\0";
-
 const char *
 errstr(int e)
 {
 	static char other[24];
-	const char *p = errwords;
+	const char *p = text() + TEXT_ERRWORDS_AT;
 	size_t i;
 
 	for (i = 0; i < sizeof errnos / sizeof errnos[0]; i++, p += strlen(p) + 1)

@@ -11,7 +11,9 @@
 #include "dns.h"
 #include "net.h"
 #include "p384.h"
+#include "text.h"
 #include "tls.h"
+#include "unpack.h"
 
 static br_ssl_client_context sc;
 static br_x509_minimal_context xc;
@@ -59,71 +61,6 @@ static const char *const suite_names[] = {
 	"ECDHE-RSA-AES256-GCM-SHA384",
 };
 
-/*
- * BearSSL's error codes (BR_ERR_*, all below 64), named and explained:
- * entries of a code byte, the name without "BR_ERR_", the meaning (""
- * for the ones a user does not act on: "malformed certificate" or "TLS
- * protocol error"), without a pointer table to keep it small.
- */
-static const char errtab[] =
-	"\x01" "BAD_PARAM\0" "\0"
-	"\x02" "BAD_STATE\0" "\0"
-	"\x03" "UNSUPPORTED_VERSION\0" "the server does not speak TLS 1.2\0"
-	"\x04" "BAD_VERSION\0" "\0"
-	"\x05" "BAD_LENGTH\0" "\0"
-	"\x06" "TOO_LARGE\0" "\0"
-	"\x07" "BAD_MAC\0" "record failed authentication\0"
-	"\x08" "NO_RANDOM\0" "no entropy\0"
-	"\x09" "UNKNOWN_TYPE\0" "\0"
-	"\x0a" "UNEXPECTED\0" "unexpected message\0"
-	"\x0c" "BAD_CCS\0" "\0"
-	"\x0d" "BAD_ALERT\0" "\0"
-	"\x0e" "BAD_HANDSHAKE\0" "malformed handshake message (is this a TLS server?)\0"
-	"\x0f" "OVERSIZED_ID\0" "\0"
-	"\x10" "BAD_CIPHER_SUITE\0" "the server chose a cipher suite we did not offer\0"
-	"\x11" "BAD_COMPRESSION\0" "\0"
-	"\x12" "BAD_FRAGLEN\0" "\0"
-	"\x13" "BAD_SECRENEG\0" "\0"
-	"\x14" "EXTRA_EXTENSION\0" "\0"
-	"\x15" "BAD_SNI\0" "\0"
-	"\x16" "BAD_HELLO_DONE\0" "\0"
-	"\x17" "LIMIT_EXCEEDED\0" "\0"
-	"\x18" "BAD_FINISHED\0" "\0"
-	"\x19" "RESUME_MISMATCH\0" "\0"
-	"\x1a" "INVALID_ALGORITHM\0" "unsupported signature or key exchange algorithm\0"
-	"\x1b" "BAD_SIGNATURE\0" "bad ServerKeyExchange signature\0"
-	"\x1c" "WRONG_KEY_USAGE\0" "the server key's usage forbids this cipher suite\0"
-	"\x1f" "IO\0" "I/O error\0"
-	"\x21" "X509_INVALID_VALUE\0" "\0"
-	"\x22" "X509_TRUNCATED\0" "\0"
-	"\x23" "X509_EMPTY_CHAIN\0" "the server sent no certificate\0"
-	"\x24" "X509_INNER_TRUNC\0" "\0"
-	"\x25" "X509_BAD_TAG_CLASS\0" "\0"
-	"\x26" "X509_BAD_TAG_VALUE\0" "\0"
-	"\x27" "X509_INDEFINITE_LENGTH\0" "\0"
-	"\x28" "X509_EXTRA_ELEMENT\0" "\0"
-	"\x29" "X509_UNEXPECTED\0" "\0"
-	"\x2a" "X509_NOT_CONSTRUCTED\0" "\0"
-	"\x2b" "X509_NOT_PRIMITIVE\0" "\0"
-	"\x2c" "X509_PARTIAL_BYTE\0" "\0"
-	"\x2d" "X509_BAD_BOOLEAN\0" "\0"
-	"\x2e" "X509_OVERFLOW\0" "\0"
-	"\x2f" "X509_BAD_DN\0" "\0"
-	"\x30" "X509_BAD_TIME\0" "malformed validity date\0"
-	"\x31" "X509_UNSUPPORTED\0" "unsupported certificate feature or algorithm\0"
-	"\x32" "X509_LIMIT_EXCEEDED\0" "certificate over a decoder limit\0"
-	"\x33" "X509_WRONG_KEY_TYPE\0" "the key type does not match the cipher suite\0"
-	"\x34" "X509_BAD_SIGNATURE\0" "a certificate's signature does not verify\0"
-	"\x35" "X509_TIME_UNKNOWN\0" "the current time is unknown\0"
-	"\x36" "X509_EXPIRED\0" "a certificate in the chain is expired or not yet valid (check the clock)\0"
-	"\x37" "X509_DN_MISMATCH\0" "the chain is out of order\0"
-	"\x38" "X509_BAD_SERVER_NAME\0" "the certificate is not for this host name or IP address\0"
-	"\x39" "X509_CRITICAL_EXTENSION\0" "unsupported critical extension\0"
-	"\x3a" "X509_NOT_CA\0" "an intermediate is not a CA\0"
-	"\x3b" "X509_FORBIDDEN_KEY_USAGE\0" "the key usage forbids TLS server use\0"
-	"\x3c" "X509_WEAK_PUBLIC_KEY\0" "public key too small\0"
-	"\x3e" "X509_NOT_TRUSTED\0" "the chain does not end at a trusted root\0";
-
 static const struct {
 	unsigned char alert;
 	const char *name;
@@ -138,12 +75,13 @@ static const struct {
 	{ 112, "unrecognized_name" }, { 120, "no_application_protocol" },
 };
 
+/* BearSSL's error codes, named and explained: text.h's TEXT_ERRTAB */
 const char *
 tls_errname(int err, const char **meaning)
 {
-	const char *p = errtab;
+	const char *tab = text() + TEXT_ERRTAB_AT, *p = tab;
 
-	while (p < errtab + sizeof errtab - 1) {
+	while (p < tab + sizeof TEXT_ERRTAB - 1) {
 		const char *name = p + 1, *m = name + strlen(name) + 1;
 
 		if ((unsigned char)p[0] == err) {

@@ -1,7 +1,8 @@
 /*
  * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h,
- * retry.h, dns.h, iam_endpoint() of iam.h, the parsers of proxy.h and
- * alloc.c (when linked) against what those headers promise; in the musl
+ * retry.h, dns.h, unpack.h, iam_endpoint() of iam.h, tls_errname() of
+ * tls.h, the parsers of proxy.h and alloc.c (when linked) against what
+ * those headers promise; in the musl
  * build, dns.c's address parsing against musl's own.
  *
  * A failed check prints "file:line: what [case]"; the last line is
@@ -43,6 +44,9 @@
 #include "net.h"
 #include "proxy.h"
 #include "retry.h"
+#include "text.h"
+#include "tls.h"
+#include "unpack.h"
 #include "anchor_cmp.h"
 
 /* ---- harness ---- */
@@ -3414,6 +3418,74 @@ test_docker(void)
 	check(docker_auths(&d, "tok", out, n + 1) == n);
 }
 
+/* unpack.h: text() gives text.h back, byte for byte; a small cap fails cleanly */
+static void
+test_unpack(void)
+{
+	static const char want[] = TEXT_USAGE "\0" TEXT_ERRTAB "\0" TEXT_ERRWORDS;
+	/* "ab", a copy of 4 from 2 back, the end: "ababab" (unpack.h's format) */
+	static const unsigned char abab[] = { 0x61, 0x62, 0xb8, 0x2e, 0x00 };
+	static char got[TEXT_LEN + 64];
+	static const size_t caps[] = { 0, 1, 2, 100, 4906, 4907, TEXT_LEN - 1 };
+	const char *tab = want + TEXT_ERRTAB_AT, *p;
+	size_t i, j;
+	int e;
+
+	check(sizeof want == TEXT_LEN);
+	check(memcmp(text(), want, TEXT_LEN) == 0);
+	check(text() == text());
+	check(memcmp(text(), want, TEXT_LEN) == 0);
+	check_str(text() + TEXT_USAGE_AT, TEXT_USAGE);
+	check_str(text() + TEXT_ERRWORDS_AT, "Operation not permitted");
+	check(unpack(got, sizeof got, text_packed) == TEXT_LEN);
+	check(memcmp(got, want, TEXT_LEN) == 0);
+	check(unpack(got, TEXT_LEN, text_packed) == TEXT_LEN);
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		context("unpack cap %zu", caps[i]);
+		memset(got, 0x5a, sizeof got);
+		check(unpack(got, caps[i], text_packed) == 0);
+		for (j = caps[i]; j < sizeof got && got[j] == 0x5a; j++)
+			;
+		check(j == sizeof got);
+	}
+	nocontext();
+	memset(got, 0x5a, sizeof got);
+	check(unpack(got, 6, abab) == 6 && memcmp(got, "ababab", 6) == 0 && got[6] == 0x5a);
+	memset(got, 0x5a, sizeof got);
+	check(unpack(got, 5, abab) == 0 && got[2] == 0x5a);	/* the copy not begun */
+	check(unpack(got, 2, abab) == 0 && memcmp(got, "ab", 2) == 0 && got[2] == 0x5a);
+	memset(got, 0x5a, sizeof got);
+	check(unpack(got, 1, abab) == 0 && got[0] == 'a' && got[1] == 0x5a);
+
+	/* tls_errname() over every code, against a walk of text.h's table */
+	for (e = -1; e < 80; e++) {
+		const char *name = "?", *m = "unknown error", *gm = NULL;
+
+		context("tls_errname(%d)", e);
+		for (p = tab; p < tab + sizeof TEXT_ERRTAB - 1; p += strlen(p) + 1) {
+			const char *nm = p + 1, *mm = nm + strlen(nm) + 1;
+
+			if ((unsigned char)p[0] == e) {
+				name = nm;
+				m = *mm ? mm : e > BR_ERR_X509_OK ? "malformed certificate" :
+				    "TLS protocol error";
+			}
+			p = mm;
+		}
+		check_str(tls_errname(e, &gm), name);
+		check(gm != NULL && strcmp(gm, m) == 0);
+	}
+	nocontext();
+	check_str(tls_errname(BR_ERR_X509_EXPIRED, &p), "X509_EXPIRED");
+	check_str(p, "a certificate in the chain is expired or not yet valid (check the clock)");
+	check_str(tls_errname(BR_ERR_X509_NOT_TRUSTED, &p), "X509_NOT_TRUSTED");
+	check_str(tls_errname(BR_ERR_BAD_PARAM, &p), "BAD_PARAM");
+	check_str(p, "TLS protocol error");
+	check_str(tls_errname(BR_ERR_X509_BAD_DN, &p), "X509_BAD_DN");
+	check_str(p, "malformed certificate");
+	check_str(tls_errname(11, &p), "?");
+}
+
 int
 main(void)
 {
@@ -3437,6 +3509,7 @@ main(void)
 	test_anchor();
 	test_docker();
 	test_dns();
+	test_unpack();
 	printf("unit: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed == 0 ? 0 : 1;
 }

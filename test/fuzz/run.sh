@@ -42,7 +42,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # P384_TEST: p384.c's field entries, for fuzz_p384
 CFLAGS="-g -O1 -std=c11 -D_DEFAULT_SOURCE -DP384_TEST -Wall -Wextra"
 INC="-I. -I$BR/inc -I/usr/include"
-SRC="json jwt http msg proxy net dns der anchors iam file tls retry docker p384"
+SRC="json jwt http msg proxy net dns der anchors iam file tls retry docker p384 unpack"
 
 # ---- tools ----
 
@@ -125,11 +125,19 @@ if [ ! -f "$OUT/roots.c" ]; then
 	    'const size_t roots_n = 0;' > "$OUT/roots.c"
 fi
 
+# text.h's texts, packed as the main build packs them (into build/text.c)
+if stale "$OUT/text.c" pack.c unpack.c unpack.h text.h; then
+	"$CC" -std=c11 -O1 -I. -o "$OUT/pack" pack.c unpack.c &&
+	    "$OUT/pack" > "$OUT/text.c.tmp" && mv "$OUT/text.c.tmp" "$OUT/text.c" ||
+		die "pack failed"
+fi
+
 hdrs=$(ls ./*.h)
 objs=
-for s in $SRC roots; do
+for s in $SRC roots text; do
 	c=$s.c
 	[ "$s" = roots ] && c=$OUT/roots.c
+	[ "$s" = text ] && c=$OUT/text.c
 	o=$OUT/obj/$s.o
 	objs="$objs $o"
 	# shellcheck disable=SC2086
