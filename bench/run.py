@@ -243,8 +243,8 @@ class Clients:
         shutil.rmtree(logs, ignore_errors=True)
         os.makedirs(logs)
         out_file = out_file or os.path.join(tmp, "callgrind.out")
-        # a log per process: crtoken resolves names in a child it forks (net.c),
-        # and both count; the parent, ending last, leaves its profile in out_file
+        # a log per process, all counted (crtoken forked a resolver child before
+        # dns.c; one process now); the last to end leaves its profile in out_file
         r = subprocess.run(["valgrind", "--tool=callgrind",
                             "--log-file=" + os.path.join(logs, "%p"),
                             "--callgrind-out-file=" + out_file] + (cmd or self.cmd[tool]),
