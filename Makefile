@@ -215,7 +215,7 @@ $(ASAN)/crtoken-vg: $(ASAN_SRC) $(HDR) $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_B
 
 UNIT_SRC = json.c jwt.c http.c msg.c der.c proxy.c net.c dns.c file.c retry.c iam.c tls.c \
     anchors.c libc.c docker.c p384.c unpack.c
-# libc.c as crt_qsort...: tested against glibc's
+# libc.c as crt_strstr...: tested against glibc's
 $(ASAN)/unit: test/unit.c $(HDR) $(UNIT_SRC) $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)
 	$(ASAN_CC) $(ASAN_DEFS) -DLIBC_PREFIXED $(ASAN_FLAGS) -o $@ test/unit.c $(UNIT_SRC) \
 	    $(BUILD)/roots.c $(BUILD)/text.c $(ASAN_BRLIB)

@@ -4,10 +4,12 @@
  * musl's larger ones out of the static link: strstr, a two-way search,
  * finds words in short lines (resolv.conf's, /etc/hosts', ours); strtoul
  * (with __intscan) reads inet_aton()'s parts (base 0: 0x hex, 0 octal).
- * qsort, mbstowcs and strtoull have no caller left and stay out of the
- * link (--gc-sections). Each keeps the C standard's contract. With
- * LIBC_PREFIXED they are crt_qsort... instead, built beside another
- * libc's for differential tests (test/unit.c).
+ * strtoull has no caller in crtoken and stays out of its link
+ * (--gc-sections); test/unit.c's comparison with musl's getaddrinfo()
+ * needs it, where musl's strtol.lo would bring a second strtoul. Each
+ * keeps the C standard's contract. With LIBC_PREFIXED they are
+ * crt_strstr... instead, built beside another libc's for differential
+ * tests (test/unit.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -34,37 +36,6 @@ LIBC_NAME(strstr)(const char *h, const char *n)
 		if (*h == '\0')
 			return NULL;
 	}
-}
-
-/* Insertion sort: stable, no recursion, quadratic only on what is never long. */
-void
-LIBC_NAME(qsort)(void *base, size_t n, size_t size,
-    int (*cmp)(const void *, const void *))
-{
-	unsigned char *a = base, *p, t;
-	size_t i, j, k;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && cmp(a + (j - 1) * size, a + j * size) > 0; j--)
-			for (k = 0, p = a + (j - 1) * size; k < size; k++) {
-				t = p[k];
-				p[k] = p[k + size];
-				p[k + size] = t;
-			}
-}
-
-/* The C locale of musl: byte b is the character b, or 0xdf00 + b over 0x7f. */
-size_t
-LIBC_NAME(mbstowcs)(wchar_t *restrict ws, const char *restrict s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && (ws == NULL || i < n); i++)
-		if (ws != NULL)
-			ws[i] = 0xdfff & (signed char)s[i];
-	if (ws != NULL && i < n)
-		ws[i] = 0;
-	return i;
 }
 
 static int
