@@ -3178,6 +3178,8 @@ test_dns(void)
 
 #ifdef LIBC_PREFIXED	/* asan-unit: libc.c as crt_*, beside glibc's own */
 char *crt_strstr(const char *, const char *);
+int crt_clock_gettime(clockid_t, struct timespec *);
+time_t crt_time(time_t *);
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
 #define LIBC(f) crt_##f
@@ -3268,6 +3270,53 @@ test_libc(void)
 		check(v1 == v2 && e1 == e2 && err1 == err2);
 	}
 #endif
+	nocontext();
+}
+
+/* a <= b for two readings of a clock */
+static int
+ts_le(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/* clock_gettime and time: each reading between two of the C library's
+ * (with LIBC_PREFIXED, glibc's vDSO; else the same system call) */
+static void
+test_libc_clock(void)
+{
+	static const clockid_t clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC,
+	    CLOCK_BOOTTIME, CLOCK_MONOTONIC_RAW, CLOCK_PROCESS_CPUTIME_ID };
+	struct timespec a, b, c;
+	time_t t, u, r0, r1;
+	size_t i;
+	int k, err;
+
+	for (i = 0; i < sizeof clocks / sizeof clocks[0]; i++)
+		for (k = 0; k < 1000; k++) {
+			context("clock_gettime(%d)", (int)clocks[i]);
+			check(clock_gettime(clocks[i], &a) == 0);
+			check(LIBC(clock_gettime)(clocks[i], &b) == 0);
+			check(clock_gettime(clocks[i], &c) == 0);
+			check(b.tv_nsec >= 0 && b.tv_nsec < 1000000000 && ts_le(&a, &b) &&
+			    ts_le(&b, &c));
+		}
+	context("clock_gettime: the realtime clock is after 2020-01-01");
+	check(LIBC(clock_gettime)(CLOCK_REALTIME, &b) == 0 && b.tv_sec > 1577836800);
+	context("clock_gettime of an unknown clock: EINVAL");
+	errno = 0;
+	k = LIBC(clock_gettime)(1000, &b);
+	err = errno;
+	errno = 0;
+	check(clock_gettime(1000, &a) == k && k == -1 && errno == err && err == EINVAL);
+	context("time");
+	for (k = 0; k < 1000; k++) {
+		r0 = time(NULL);
+		t = LIBC(time)(&u);
+		r1 = time(NULL);
+		check(t == u && r0 <= t && t <= r1);
+		check(LIBC(time)(NULL) >= t);
+	}
 	nocontext();
 }
 
@@ -3472,6 +3521,7 @@ main(void)
 	test_retry();
 	test_alloc();
 	test_libc();
+	test_libc_clock();
 	test_anchor();
 	test_docker();
 	test_dns();
