@@ -1,15 +1,22 @@
 /*
- * libc.c: smaller stand-ins for functions that musl's resolver
- * (getaddrinfo) called, before dns.c replaced it. Defined here, they keep
- * musl's larger ones out of the static link: strstr, a two-way search,
- * finds words in short lines (resolv.conf's, /etc/hosts', ours); strtoul
- * (with __intscan) reads inet_aton()'s parts (base 0: 0x hex, 0 octal).
- * strtoull has no caller in crtoken and stays out of its link
- * (--gc-sections); test/unit.c's comparison with musl's getaddrinfo()
- * needs it, where musl's strtol.lo would bring a second strtoul. Each
- * keeps the C standard's contract. With LIBC_PREFIXED they are
- * crt_strstr... instead, built beside another libc's for differential
- * tests (test/unit.c).
+ * libc.c: smaller stand-ins for parts of musl. Defined here, they keep
+ * musl's larger ones out of the static link, each enough for what crtoken
+ * asks of it (short strings, one thread):
+ *
+ *   strstr, strtoul      once for musl's resolver, before dns.c replaced
+ *                        it: a plain search; inet_aton()'s parts (base 0)
+ *   strtoull             no caller in crtoken (--gc-sections drops it);
+ *                        test/unit.c's musl getaddrinfo() needs it, where
+ *                        musl's strtol.lo would bring a second strtoul
+ *   clock_gettime, time  the system call, not musl's vDSO lookup
+ *   strchr, strspn,      byte loops, not musl's word-at-a-time __strchrnul
+ *   strcspn, getenv      and bitmaps
+ *   strncasecmp          without tolower()
+ *
+ * Each keeps the contract of the C standard or POSIX, and musl's choices
+ * where those leave room. With LIBC_PREFIXED they are crt_strstr...
+ * instead, built beside another libc's for differential tests
+ * (test/unit.c).
  */
 #include <sys/syscall.h>
 
@@ -119,4 +126,69 @@ LIBC_NAME(time)(time_t *t)
 	if (t != NULL)
 		*t = ts.tv_sec;
 	return ts.tv_sec;
+}
+
+/* A byte at a time: musl's word-at-a-time __strchrnul (238 bytes), for short strings. */
+char *
+LIBC_NAME(strchr)(const char *s, int c)
+{
+	for (; *s != (char)c; s++)
+		if (*s == '\0')
+			return NULL;
+	return (char *)s;
+}
+
+/* musl's, without __strchrnul: NULL for "", a name with '=' or no environment. */
+char *
+LIBC_NAME(getenv)(const char *name)
+{
+	extern char **environ;
+	size_t n = strlen(name);
+	char **e;
+
+	if (n == 0 || LIBC_NAME(strchr)(name, '=') != NULL || environ == NULL)
+		return NULL;
+	for (e = environ; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/* The plain loops: musl's bitmaps (420 bytes) pay off on long strings only. */
+size_t
+LIBC_NAME(strspn)(const char *s, const char *set)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0' && LIBC_NAME(strchr)(set, s[n]) != NULL; n++)
+		;
+	return n;
+}
+
+size_t
+LIBC_NAME(strcspn)(const char *s, const char *set)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0' && LIBC_NAME(strchr)(set, s[n]) == NULL; n++)
+		;
+	return n;
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The C locale's, as musl's: ASCII letters only, the difference of the bytes. */
+int
+LIBC_NAME(strncasecmp)(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const void *)a, *y = (const void *)b;
+
+	for (; n > 0; n--, x++, y++)
+		if (lower(*x) != lower(*y) || *x == '\0')
+			return lower(*x) - lower(*y);
+	return 0;
 }

@@ -3180,6 +3180,11 @@ test_dns(void)
 char *crt_strstr(const char *, const char *);
 int crt_clock_gettime(clockid_t, struct timespec *);
 time_t crt_time(time_t *);
+char *crt_strchr(const char *, int);
+char *crt_getenv(const char *);
+size_t crt_strspn(const char *, const char *);
+size_t crt_strcspn(const char *, const char *);
+int crt_strncasecmp(const char *, const char *, size_t);
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
 #define LIBC(f) crt_##f
@@ -3317,6 +3322,108 @@ test_libc_clock(void)
 		check(t == u && r0 <= t && t <= r1);
 		check(LIBC(time)(NULL) >= t);
 	}
+	nocontext();
+}
+
+static int
+sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
+
+/* strchr, strspn, strcspn and strncasecmp against their definitions on
+ * pairs of short strings (and, with LIBC_PREFIXED, against glibc's) */
+static void
+test_libc_str(void)
+{
+	static const char *const strs[] = { "", "a", "A", "ab", "aB", "Ab", "abc", "b a",
+	    "a:b=c", "=", "\xc4\xe4", "\xe4", "@[`{", "{`[@", "z", "Z", "\x80" "a" };
+	size_t i, j, k, n, want;
+	const char *s, *t, *p, *q;
+	int c, d, w;
+
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		for (j = 0; j < sizeof strs / sizeof strs[0]; j++) {
+			s = strs[i];
+			t = strs[j];
+			context("strchr(\"%s\", each byte of \"%s\")", esc(s, strlen(s)),
+			    esc(t, strlen(t)));
+			for (k = 0; k <= strlen(t); k++)
+				for (c = (unsigned char)t[k]; c < 1024; c += 256) {
+					for (p = s; *p != (char)c && *p != '\0'; p++)
+						;
+					q = *p == (char)c ? p : NULL;
+					check(LIBC(strchr)(s, c) == q);
+#ifdef LIBC_PREFIXED
+					check(strchr(s, c) == q);
+#endif
+				}
+			context("strspn and strcspn(\"%s\", \"%s\")", esc(s, strlen(s)),
+			    esc(t, strlen(t)));
+			for (want = 0; s[want] != '\0' && memchr(t, s[want], strlen(t)); want++)
+				;
+			check(LIBC(strspn)(s, t) == want);
+			for (want = 0; s[want] != '\0' && !memchr(t, s[want], strlen(t)); want++)
+				;
+			check(LIBC(strcspn)(s, t) == want);
+#ifdef LIBC_PREFIXED
+			check(LIBC(strspn)(s, t) == strspn(s, t));
+			check(LIBC(strcspn)(s, t) == strcspn(s, t));
+#endif
+			context("strncasecmp(\"%s\", \"%s\")", esc(s, strlen(s)),
+			    esc(t, strlen(t)));
+			for (n = 0; n <= 5; n++) {
+				for (k = 0, w = 0; k < n && w == 0; k++) {
+					c = (unsigned char)s[k];
+					d = (unsigned char)t[k];
+					w = (c | (c >= 'A' && c <= 'Z') << 5) -
+					    (d | (d >= 'A' && d <= 'Z') << 5);
+					if (c == '\0')
+						break;
+				}
+				check(sign(LIBC(strncasecmp)(s, t, n)) == sign(w));
+#ifdef LIBC_PREFIXED
+				check(sign(strncasecmp(s, t, n)) == sign(w));
+#endif
+			}
+			check(sign(LIBC(strncasecmp)(s, t, (size_t)-1)) ==
+			    sign(LIBC(strncasecmp)(s, t, 5)));
+		}
+	nocontext();
+}
+
+/* getenv against a set environment: musl's answers (NULL for a name with
+ * '='), and, with LIBC_PREFIXED, glibc's for every other name */
+static void
+test_libc_getenv(void)
+{
+	extern char **environ;
+	static char *envs[] = { "A=1", "AB=2", "=x", "B", "C==3", "D=", "PATH=/bin", "A=9",
+	    NULL };
+	static const struct { const char *name, *want; } cases[] = {
+		{ "A", "1" }, { "AB", "2" }, { "ABC", NULL }, { "", NULL }, { "B", NULL },
+		{ "C", "=3" }, { "D", "" }, { "PATH", "/bin" }, { "PAT", NULL }, { "X", NULL },
+		{ "=", NULL }, { "A=", NULL }, { "C=", NULL }, { "=x", NULL },
+	};
+	char **save = environ;
+	const char *v;
+	size_t i;
+
+	environ = envs;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		context("getenv(\"%s\")", cases[i].name);
+		v = LIBC(getenv)(cases[i].name);
+		check(v == cases[i].want || (v != NULL && cases[i].want != NULL &&
+		    strcmp(v, cases[i].want) == 0));
+#ifdef LIBC_PREFIXED
+		if (strchr(cases[i].name, '=') == NULL)
+			check(v == getenv(cases[i].name));
+#endif
+	}
+	context("getenv without an environment");
+	environ = NULL;
+	check(LIBC(getenv)("A") == NULL);
+	environ = save;
 	nocontext();
 }
 
@@ -3522,6 +3629,8 @@ main(void)
 	test_alloc();
 	test_libc();
 	test_libc_clock();
+	test_libc_str();
+	test_libc_getenv();
 	test_anchor();
 	test_docker();
 	test_dns();
