@@ -12,6 +12,7 @@
  *   strchr, strspn,      byte loops, not musl's word-at-a-time __strchrnul
  *   strcspn, getenv      and bitmaps
  *   strncasecmp          without tolower()
+ *   getentropy           getrandom(2), without thread cancellation
  *
  * Each keeps the contract of the C standard or POSIX, and musl's choices
  * where those leave room. With LIBC_PREFIXED they are crt_strstr...
@@ -190,5 +191,26 @@ LIBC_NAME(strncasecmp)(const char *a, const char *b, size_t n)
 	for (; n > 0; n--, x++, y++)
 		if (lower(*x) != lower(*y) || *x == '\0')
 			return lower(*x) - lower(*y);
+	return 0;
+}
+
+/* musl's, without thread cancellation (one thread): at most 256 bytes, else
+ * EIO. Weak, as the archive's would be: test/unit.c brings a predictable one. */
+__attribute__((weak)) int
+LIBC_NAME(getentropy)(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	long r;
+
+	if (len > 256) {
+		errno = EIO;
+		return -1;
+	}
+	for (; len > 0; p += r, len -= (size_t)r)
+		if ((r = syscall(SYS_getrandom, p, len, 0L)) < 0) {
+			if (errno != EINTR)
+				return -1;
+			r = 0;
+		}
 	return 0;
 }

@@ -24,6 +24,9 @@
 #include <netinet/in.h>
 
 #include <dirent.h>
+#ifdef LIBC_PREFIXED
+#include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -3185,6 +3188,7 @@ char *crt_getenv(const char *);
 size_t crt_strspn(const char *, const char *);
 size_t crt_strcspn(const char *, const char *);
 int crt_strncasecmp(const char *, const char *, size_t);
+int crt_getentropy(void *, size_t);
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
 #define LIBC(f) crt_##f
@@ -3427,6 +3431,43 @@ test_libc_getenv(void)
 	nocontext();
 }
 
+#ifdef LIBC_PREFIXED
+/* getentropy (libc.c's; this binary's own getentropy is the predictable one
+ * above): fills up to 256 bytes, EIO above, as glibc's (from libc.so.6) */
+static void
+test_libc_getentropy(void)
+{
+	static const size_t lens[] = { 0, 1, 16, 255, 256, 257, 4096 };
+	unsigned char a[4096], b[4096];
+	int (*glibc)(void *, size_t);
+	void *h;
+	size_t i;
+	int r, err;
+
+	context("glibc's getentropy");
+	h = dlopen("libc.so.6", RTLD_LAZY);
+	check(h != NULL && (*(void **)&glibc = dlsym(h, "getentropy")) != NULL);
+	for (i = 0; i < sizeof lens / sizeof lens[0] && h != NULL; i++) {
+		context("getentropy(%zu)", lens[i]);
+		memset(a, 0, sizeof a);
+		memset(b, 0, sizeof b);
+		errno = 0;
+		r = crt_getentropy(a, lens[i]);
+		err = errno;
+		check(r == (lens[i] <= 256 ? 0 : -1) && (r == 0 || err == EIO));
+		check(lens[i] > 256 || memcmp(a + lens[i], b, sizeof a - lens[i]) == 0);
+		check(lens[i] < 16 || r != 0 || memcmp(a, b, lens[i]) != 0);
+		check(crt_getentropy(b, lens[i]) == r);
+		check(lens[i] < 16 || r != 0 || memcmp(a, b, lens[i]) != 0);
+		errno = 0;
+		check(glibc(b, lens[i]) == r && (r == 0 || errno == err));
+	}
+	if (h != NULL)
+		dlclose(h);
+	nocontext();
+}
+#endif
+
 static void
 test_docker(void)
 {
@@ -3631,6 +3672,9 @@ main(void)
 	test_libc_clock();
 	test_libc_str();
 	test_libc_getenv();
+#ifdef LIBC_PREFIXED
+	test_libc_getentropy();
+#endif
 	test_anchor();
 	test_docker();
 	test_dns();
