@@ -8,7 +8,8 @@
  *   strtoull             no caller in crtoken (--gc-sections drops it);
  *                        test/unit.c's musl getaddrinfo() needs it, where
  *                        musl's strtol.lo would bring a second strtoul
- *   clock_gettime, time  the system call, not musl's vDSO lookup
+ *   clock_gettime, time  the system call, not musl's vDSO lookup (64-bit
+ *                        machines; elsewhere musl's)
  *   strchr, strspn,      byte loops, not musl's word-at-a-time __strchrnul
  *   strcspn, getenv      and bitmaps
  *   strncasecmp          without tolower()
@@ -111,6 +112,7 @@ LIBC_NAME(strtoull)(const char *restrict s, char **restrict end, int base)
 	return scan(s, end, base, ULLONG_MAX);
 }
 
+#if LONG_MAX > INT_MAX	/* 64 bits: the kernel's timespec is musl's (no time64 call) */
 /* The system call, not musl's vDSO lookup (1 KB): a fraction of a microsecond slower. */
 int
 LIBC_NAME(clock_gettime)(clockid_t clk, struct timespec *ts)
@@ -128,6 +130,7 @@ LIBC_NAME(time)(time_t *t)
 		*t = ts.tv_sec;
 	return ts.tv_sec;
 }
+#endif
 
 /* A byte at a time: musl's word-at-a-time __strchrnul (238 bytes), for short strings. */
 char *
