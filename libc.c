@@ -14,15 +14,20 @@
  *   strcspn, getenv      and bitmaps
  *   strncasecmp          without tolower()
  *   getentropy           getrandom(2), without thread cancellation
+ *   fstat, stat, fchmod  the system calls, without the fallbacks for
+ *                        O_PATH descriptors (fstat and stat on 64-bit
+ *                        machines; elsewhere musl's)
  *
  * Each keeps the contract of the C standard or POSIX, and musl's choices
  * where those leave room. With LIBC_PREFIXED they are crt_strstr...
  * instead, built beside another libc's for differential tests
  * (test/unit.c).
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,4 +221,32 @@ LIBC_NAME(getentropy)(void *buf, size_t len)
 			r = 0;
 		}
 	return 0;
+}
+
+#if LONG_MAX > INT_MAX	/* 64 bits: the kernel's struct stat is musl's */
+/* The system calls, without musl's fallbacks through /proc/self/fd for
+ * O_PATH descriptors (crtoken opens none) and its copy from the kernel's
+ * struct stat. */
+int
+LIBC_NAME(fstat)(int fd, struct stat *st)
+{
+	return (int)syscall(SYS_fstat, (long)fd, st);
+}
+
+int
+LIBC_NAME(stat)(const char *restrict path, struct stat *restrict st)
+{
+#ifdef SYS_stat	/* as musl: stat where there is one, else newfstatat */
+	return (int)syscall(SYS_stat, path, st);
+#else
+	return (int)syscall(SYS_newfstatat, (long)AT_FDCWD, path, st, 0L);
+#endif
+}
+#endif
+
+/* The system call: musl's retries an O_PATH descriptor's through /proc/self/fd. */
+int
+LIBC_NAME(fchmod)(int fd, mode_t mode)
+{
+	return (int)syscall(SYS_fchmod, (long)fd, (long)mode);
 }

@@ -19,6 +19,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -3189,6 +3190,9 @@ size_t crt_strspn(const char *, const char *);
 size_t crt_strcspn(const char *, const char *);
 int crt_strncasecmp(const char *, const char *, size_t);
 int crt_getentropy(void *, size_t);
+int crt_fstat(int, struct stat *);
+int crt_stat(const char *, struct stat *);
+int crt_fchmod(int, mode_t);
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
 #define LIBC(f) crt_##f
@@ -3468,6 +3472,81 @@ test_libc_getentropy(void)
 }
 #endif
 
+/* one stat, field by field: as the C library's (0 when a field differs) */
+static int
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+	    a->st_nlink == b->st_nlink && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
+	    a->st_rdev == b->st_rdev && a->st_size == b->st_size &&
+	    a->st_blksize == b->st_blksize && a->st_blocks == b->st_blocks &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* fstat, stat and fchmod on a file, a directory, a pipe and /dev/null: what
+ * was written and set; under LIBC_PREFIXED every field as glibc's */
+static void
+test_libc_stat(void)
+{
+	static const char *const bad[] = { "", "/nonexistent/x", "/dev/null/x" };
+	char dir[] = "/tmp/crtoken-unit-XXXXXX", path[256];
+	struct stat a, b;
+	time_t t0 = time(NULL);
+	int fd, p[2], err;
+	size_t i;
+
+	context("fstat, stat, fchmod of a file");
+	check(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/f", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	check(fd >= 0 && write(fd, "0123456789", 10) == 10);
+	check(LIBC(fchmod)(fd, 0640) == 0);
+	memset(&a, 0x55, sizeof a);
+	memset(&b, 0xaa, sizeof b);
+	check(LIBC(fstat)(fd, &a) == 0 && LIBC(stat)(path, &b) == 0 && same_stat(&a, &b));
+	check(a.st_mode == (S_IFREG | 0640) && a.st_size == 10 && a.st_nlink == 1 &&
+	    a.st_uid == geteuid() && a.st_gid == getegid() && a.st_blksize > 0 &&
+	    a.st_mtim.tv_sec >= t0 - 1 && a.st_mtim.tv_sec <= time(NULL) + 1 &&
+	    a.st_mtim.tv_nsec >= 0 && a.st_mtim.tv_nsec < 1000000000);
+#ifdef LIBC_PREFIXED
+	check(fstat(fd, &b) == 0 && same_stat(&a, &b));
+#endif
+	check(LIBC(fchmod)(fd, 0400) == 0 && LIBC(fstat)(fd, &a) == 0 &&
+	    a.st_mode == (S_IFREG | 0400));
+	close(fd);
+	context("stat of a directory, fstat of a pipe and of /dev/null");
+	check(LIBC(stat)(dir, &a) == 0 && S_ISDIR(a.st_mode));
+#ifdef LIBC_PREFIXED
+	check(stat(dir, &b) == 0 && same_stat(&a, &b));
+#endif
+	check(pipe(p) == 0 && LIBC(fstat)(p[0], &a) == 0 && S_ISFIFO(a.st_mode));
+	close(p[0]);
+	close(p[1]);
+	fd = open("/dev/null", O_RDONLY);
+	check(fd >= 0 && LIBC(fstat)(fd, &a) == 0 && S_ISCHR(a.st_mode) &&
+	    a.st_rdev == makedev(1, 3));
+	close(fd);
+	context("the errors");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		errno = 0;
+		check(LIBC(stat)(bad[i], &a) == -1);
+		err = errno;
+		errno = 0;
+		check(stat(bad[i], &b) == -1 && errno == err && err != 0);
+	}
+	errno = 0;
+	check(LIBC(fstat)(-1, &a) == -1 && errno == EBADF);
+	errno = 0;
+	check(LIBC(fchmod)(-1, 0600) == -1 && errno == EBADF);
+	fd = open(path, O_RDONLY);
+	check(fd >= 0 && LIBC(fchmod)(fd, 0600) == 0 && close(fd) == 0);
+	errno = 0;
+	check(LIBC(fchmod)(fd, 0600) == -1 && errno == EBADF);
+	check(unlink(path) == 0 && rmdir(dir) == 0);
+	nocontext();
+}
+
 static void
 test_docker(void)
 {
@@ -3672,6 +3751,7 @@ main(void)
 	test_libc_clock();
 	test_libc_str();
 	test_libc_getenv();
+	test_libc_stat();
 #ifdef LIBC_PREFIXED
 	test_libc_getentropy();
 #endif
