@@ -10,6 +10,7 @@
  *                        musl's strtol.lo would bring a second strtoul
  *   clock_gettime, time  the system call, not musl's vDSO lookup (64-bit
  *                        machines; elsewhere musl's)
+ *   nanosleep            the system call, not by clock_nanosleep() (64-bit)
  *   strchr, strspn,      byte loops, not musl's word-at-a-time __strchrnul
  *   strcspn, getenv      and bitmaps
  *   strncasecmp          without tolower()
@@ -17,6 +18,8 @@
  *   fstat, stat, fchmod  the system calls, without the fallbacks for
  *                        O_PATH descriptors (fstat and stat on 64-bit
  *                        machines; elsewhere musl's)
+ *   pipe2                the system call, without the fallback for Linux
+ *                        before 2.6.27
  *
  * Each keeps the contract of the C standard or POSIX, and musl's choices
  * where those leave room. With LIBC_PREFIXED they are crt_strstr...
@@ -135,6 +138,13 @@ LIBC_NAME(time)(time_t *t)
 		*t = ts.tv_sec;
 	return ts.tv_sec;
 }
+
+/* The system call; musl's goes by clock_nanosleep(CLOCK_REALTIME), the same. */
+int
+LIBC_NAME(nanosleep)(const struct timespec *req, struct timespec *rem)
+{
+	return (int)syscall(SYS_nanosleep, req, rem);
+}
 #endif
 
 /* A byte at a time: musl's word-at-a-time __strchrnul (238 bytes), for short strings. */
@@ -249,4 +259,11 @@ int
 LIBC_NAME(fchmod)(int fd, mode_t mode)
 {
 	return (int)syscall(SYS_fchmod, (long)fd, (long)mode);
+}
+
+/* The system call: musl's falls back to pipe() and fcntl() before Linux 2.6.27. */
+int
+LIBC_NAME(pipe2)(int fd[2], int flags)
+{
+	return (int)syscall(SYS_pipe2, fd, (long)flags);
 }

@@ -2,8 +2,9 @@
  * test/unit.c: unit tests of json.h, http.h, jwt.h, msg.h, der.h, file.h,
  * retry.h, dns.h, unpack.h, iam_endpoint() of iam.h, tls_errname() of
  * tls.h, the parsers of proxy.h and alloc.c (when linked) against what
- * those headers promise; in the musl
- * build, dns.c's address parsing against musl's own.
+ * those headers promise; in the musl build, dns.c's address parsing
+ * against musl's own; libc.c's stand-ins against their definitions and,
+ * built as crt_* (LIBC_PREFIXED), glibc's.
  *
  * A failed check prints "file:line: what [case]"; the last line is
  * "unit: N checks, M failed" and the exit status is 0 only when M is 0.
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +32,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -3193,6 +3196,9 @@ int crt_getentropy(void *, size_t);
 int crt_fstat(int, struct stat *);
 int crt_stat(const char *, struct stat *);
 int crt_fchmod(int, mode_t);
+int crt_nanosleep(const struct timespec *, struct timespec *);
+int crt_pipe2(int [2], int);
+int pipe2(int [2], int);	/* glibc's, declared for _GNU_SOURCE only */
 unsigned long crt_strtoul(const char *, char **, int);
 unsigned long long crt_strtoull(const char *, char **, int);
 #define LIBC(f) crt_##f
@@ -3548,6 +3554,81 @@ test_libc_stat(void)
 }
 
 static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* nanosleep: sleeps, fails on a bad time, and an interrupting signal leaves
+ * the rest; pipe2: the flags on both ends; as glibc's under LIBC_PREFIXED */
+static void
+test_libc_sleep_pipe(void)
+{
+	static const int flags[] = { 0, O_CLOEXEC, O_NONBLOCK, O_CLOEXEC | O_NONBLOCK };
+	struct timespec ts, rem, a, b;
+	struct sigaction sa, old;
+	struct itimerval it;
+	size_t i;
+	int p[2], r;
+	char c;
+
+	context("nanosleep");
+	ts.tv_sec = 0;
+	ts.tv_nsec = 2000000;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	check(LIBC(nanosleep)(&ts, NULL) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	check((b.tv_sec - a.tv_sec) * 1000000000 + b.tv_nsec - a.tv_nsec >= 2000000);
+	ts.tv_nsec = 1000000000;
+	errno = 0;
+	check(LIBC(nanosleep)(&ts, NULL) == -1 && errno == EINVAL);
+	ts.tv_sec = -1;
+	ts.tv_nsec = 0;
+	errno = 0;
+	check(LIBC(nanosleep)(&ts, NULL) == -1 && errno == EINVAL);
+#ifdef LIBC_PREFIXED
+	errno = 0;
+	check(nanosleep(&ts, NULL) == -1 && errno == EINVAL);
+#endif
+	context("nanosleep interrupted");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	check(sigaction(SIGALRM, &sa, &old) == 0);
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_usec = 20000;
+	check(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	ts.tv_sec = 5;
+	ts.tv_nsec = 0;
+	errno = 0;
+	check(LIBC(nanosleep)(&ts, &rem) == -1 && errno == EINTR && rem.tv_sec >= 3 &&
+	    rem.tv_sec < 5);
+	check(sigaction(SIGALRM, &old, NULL) == 0);
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		context("pipe2(%#x)", (unsigned)flags[i]);
+		check(LIBC(pipe2)(p, flags[i]) == 0);
+		for (r = 0; r < 2; r++) {
+			check(!(fcntl(p[r], F_GETFD) & FD_CLOEXEC) == !(flags[i] & O_CLOEXEC));
+			check(!(fcntl(p[r], F_GETFL) & O_NONBLOCK) == !(flags[i] & O_NONBLOCK));
+		}
+		check(write(p[1], "x", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'x');
+		if (flags[i] & O_NONBLOCK) {
+			errno = 0;
+			check(read(p[0], &c, 1) == -1 && errno == EAGAIN);
+		}
+		close(p[0]);
+		close(p[1]);
+	}
+	context("pipe2 with a bad flag");
+	errno = 0;
+	check(LIBC(pipe2)(p, O_APPEND) == -1 && errno == EINVAL);
+#ifdef LIBC_PREFIXED
+	errno = 0;
+	check(pipe2(p, O_APPEND) == -1 && errno == EINVAL);
+#endif
+	nocontext();
+}
+
+static void
 test_docker(void)
 {
 	static const struct { const char *h; int ok; } hosts[] = {
@@ -3752,6 +3833,7 @@ main(void)
 	test_libc_str();
 	test_libc_getenv();
 	test_libc_stat();
+	test_libc_sleep_pipe();
 #ifdef LIBC_PREFIXED
 	test_libc_getentropy();
 #endif
