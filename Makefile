@@ -127,7 +127,7 @@ $(O)/bearssl/libbearssl.a: $(BRLIB) $(BUILD)/.deps-$(ARCH)
 	$(MAKE) -s -C $(BEARSSL) CC='$(XCC)' LD='$(XCC)' LDDLL='$(XCC)' \
 	    BUILD=$(abspath $(O)/bearssl) CFLAGS='$(BRCFLAGS)' lib
 
-$(O)/%.o: %.c $(HDR) $(BUILD)/include/jsmn.h $(XBRLIB)
+$(O)/%.o: %.c $(HDR) $(BUILD)/include/jsmn.h $(XBRLIB) Makefile
 	@mkdir -p $(O)
 	$(XCC) $(CPPFLAGS) $(INC) $(CFLAGS) -DVERSION='"$(VERSION)"' -c -o $@ $<
 
