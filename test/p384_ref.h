@@ -125,6 +125,29 @@ from_i31(unsigned char *b, const uint32_t *x)
 	br_i31_encode(b, 48, t);
 }
 
+/* ref = a + b and a - b mod p, as br_ec_prime_i31's MADD and MSUB do them */
+static inline void
+ref_add(unsigned char *ref, const uint32_t *ia, const uint32_t *ib)
+{
+	uint32_t ir[14], c;
+
+	memcpy(ir, ia, sizeof ir);
+	c = br_i31_add(ir, ib, 1);
+	c |= 1 ^ br_i31_sub(ir, pi, 0);
+	br_i31_sub(ir, pi, c);
+	from_i31(ref, ir);
+}
+
+static inline void
+ref_sub(unsigned char *ref, const uint32_t *ia, const uint32_t *ib)
+{
+	uint32_t ir[14];
+
+	memcpy(ir, ia, sizeof ir);
+	br_i31_add(ir, pi, br_i31_sub(ir, ib, 1));
+	from_i31(ref, ir);
+}
+
 /* ---- points ---- */
 
 /* y^2 = x^3 - 3x + b: the point with X = x and Y's low bit = odd, or 0 */
