@@ -148,6 +148,82 @@ ref_sub(unsigned char *ref, const uint32_t *ia, const uint32_t *ib)
 	from_i31(ref, ir);
 }
 
+/*
+ * p384.c's field on a, b (any 48 bytes) against the i31 code: the bits
+ * REF_* of the operations whose results differ (0: all agree). inv: also
+ * 1/a. canon must give the value mod p (REF_CANON), below p and a itself
+ * when a < p (REF_BELOW).
+ */
+enum { REF_BYTES = 1, REF_ADD = 2, REF_SUB = 4, REF_MUL = 8, REF_SQR = 16, REF_CANON = 32,
+    REF_BELOW = 64, REF_INV = 128 };
+
+static inline unsigned
+ref_field(const unsigned char *a, const unsigned char *b, int inv)
+{
+	uint64_t fa[6], fb[6], fr[6];
+	uint32_t ia[14], ib[14], ir[14], t1[14], t2[14];
+	unsigned char mine[48], ref[48], e[48];
+	unsigned bad = 0;
+
+	p384_fe_frombytes(fa, a);
+	p384_fe_frombytes(fb, b);
+	to_i31(ia, a);
+	to_i31(ib, b);
+
+	p384_fe_tobytes(mine, fa);	/* canonical: the value mod p */
+	from_i31(ref, ia);
+	bad |= memcmp(mine, ref, 48) ? REF_BYTES : 0;
+
+	p384_fe_canon(fr, fa);	/* below p, and what tobytes wrote */
+	p384_fe_tobytes(mine, fr);
+	bad |= memcmp(mine, ref, 48) ? REF_CANON : 0;
+	if ((memcmp(fr, fa, sizeof fr) != 0 && memcmp(a, Pb, 48) < 0) ||
+	    !(fr[5] != ~(uint64_t)0 || fr[4] != ~(uint64_t)0 || fr[3] != ~(uint64_t)0 ||
+	    fr[2] < 0xfffffffffffffffe || (fr[2] == 0xfffffffffffffffe &&
+	    (fr[1] < 0xffffffff00000000 || (fr[1] == 0xffffffff00000000 &&
+	    fr[0] < 0xffffffff)))))
+		bad |= REF_BELOW;
+
+	p384_fe_add(fr, fa, fb);
+	p384_fe_tobytes(mine, fr);
+	ref_add(ref, ia, ib);
+	bad |= memcmp(mine, ref, 48) ? REF_ADD : 0;
+
+	p384_fe_sub(fr, fa, fb);
+	p384_fe_tobytes(mine, fr);
+	ref_sub(ref, ia, ib);
+	bad |= memcmp(mine, ref, 48) ? REF_SUB : 0;
+
+	p384_fe_mul(fr, fa, fb);
+	p384_fe_tobytes(mine, fr);
+	br_i31_montymul(ir, ia, ib, pi, p0i);	/* MMUL */
+	from_i31(ref, ir);
+	bad |= memcmp(mine, ref, 48) ? REF_MUL : 0;
+
+	p384_fe_sqr(fr, fa);
+	p384_fe_tobytes(mine, fr);
+	br_i31_montymul(ir, ia, ia, pi, p0i);
+	from_i31(ref, ir);
+	bad |= memcmp(mine, ref, 48) ? REF_SQR : 0;
+	p384_fe_sqr(fr, fb);
+	p384_fe_tobytes(mine, fr);
+	br_i31_montymul(ir, ib, ib, pi, p0i);
+	from_i31(ref, ir);
+	bad |= memcmp(mine, ref, 48) ? REF_SQR : 0;
+
+	if (inv) {	/* MINV: x^(p-2), as code_affine does it */
+		p384_fe_inv(fr, fa);
+		p384_fe_tobytes(mine, fr);
+		memcpy(e, Pb, 48);
+		e[47] -= 2;
+		br_i31_decode_reduce(ir, a, 48, pi);	/* modpow: not Montgomery */
+		br_i31_modpow(ir, e, 48, pi, p0i, t1, t2);
+		br_i31_encode(ref, 48, ir);
+		bad |= memcmp(mine, ref, 48) ? REF_INV : 0;
+	}
+	return bad;
+}
+
 /* ---- points ---- */
 
 /* y^2 = x^3 - 3x + b: the point with X = x and Y's low bit = odd, or 0 */
